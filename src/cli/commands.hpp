@@ -1,0 +1,27 @@
+// The subcommands. Each add_* registers one on the application and returns
+// what to do when it was chosen; `command` holds the words after "--".
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace fleche::cli {
+
+using Action = std::function<int()>;
+using CommandWords = std::vector<std::string>;
+
+struct Subcommand {
+    CLI::App *app;
+    Action action;
+};
+
+Subcommand add_run(CLI::App &app, const CommandWords &command);
+Subcommand add_digest(CLI::App &app, const CommandWords &command);
+Subcommand add_has(CLI::App &app, const CommandWords &command);
+
+} // namespace fleche::cli

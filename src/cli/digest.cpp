@@ -1,0 +1,25 @@
+// fleche digest: print the key that run would use.
+#include "cli/commands.hpp"
+#include "cli/prepared_key.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <unistd.h>
+
+namespace fleche::cli {
+
+Subcommand add_digest(CLI::App &app, const CommandWords &command) {
+    auto *sub = app.add_subcommand("digest", "Print the key of CMD, computed exactly as run does");
+    sub->footer("Usage: fleche digest [OPTIONS] -- CMD [ARGS...]\n");
+    auto options = std::make_shared<RunOptions>();
+    add_key_options(*sub, *options);
+    return {sub, [options, &command] {
+                options->invocation.argv = command;
+                PreparedKey key = prepare_key(options->invocation);
+                std::string line = key.key + "\n";
+                return write_all(STDOUT_FILENO, line) ? 0 : 125;
+            }};
+}
+
+} // namespace fleche::cli

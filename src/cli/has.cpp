@@ -1,0 +1,42 @@
+// fleche has: exit 0 when run would replay a stored result, 1 when not.
+#include "cli/commands.hpp"
+#include "cli/lookup.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+namespace fleche::cli {
+
+namespace {
+
+bool blobs_present(const store::BlobStore &blobs, const store::Entry &entry) {
+    if (!blobs.contains(entry.log_blob))
+        return false;
+    for (const auto &output : entry.outputs)
+        if (output.type == store::OutputType::file && !blobs.contains(output.blob))
+            return false;
+    return true;
+}
+
+int has(RunOptions &options) {
+    PreparedKey key = prepare_key(options.invocation);
+    store::Store store(store::store_directory());
+    Lookup lookup = find_entry(store.index(), key, options.cache_failures);
+    return lookup.entry && blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
+}
+
+} // namespace
+
+Subcommand add_has(CLI::App &app, const CommandWords &command) {
+    auto *sub = app.add_subcommand("has", "Exit 0 when a result for CMD is stored, 1 when not");
+    sub->footer("Usage: fleche has [OPTIONS] -- CMD [ARGS...]\n");
+    auto options = std::make_shared<RunOptions>();
+    add_key_options(*sub, *options);
+    return {sub, [options, &command] {
+                options->invocation.argv = command;
+                return has(*options);
+            }};
+}
+
+} // namespace fleche::cli

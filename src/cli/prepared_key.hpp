@@ -1,0 +1,27 @@
+// An invocation reduced to its key, ready for lookup and for running: the
+// single path through which run, digest and has compute keys.
+#pragma once
+
+#include "cli/run_options.hpp"
+#include "key/key_record.hpp"
+#include "key/tool.hpp"
+#include "util/fd.hpp"
+
+#include <string>
+
+namespace fleche::cli {
+
+struct PreparedKey {
+    key::Tool tool;
+    key::KeyRecord record;
+    std::string encoded; // record.encode()
+    std::string key;     // SHA-256 of encoded
+    Fd stdin_copy;       // with --stdin: what was read, for CMD to read again
+
+    std::string short_key() const { return key.substr(0, 8); }
+};
+
+// Throws Error: 125 for a bad output path, 126/127 for a CMD that cannot run.
+PreparedKey prepare_key(const key::Invocation &invocation);
+
+} // namespace fleche::cli

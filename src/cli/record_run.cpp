@@ -1,0 +1,145 @@
+#include "cli/record_run.hpp"
+
+#include "exec/runner.hpp"
+#include "key/input_digest.hpp"
+#include "store/output_files.hpp"
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace fleche::cli {
+
+namespace {
+
+// Streams the log into a new blob while CMD runs. The first write failure
+// (a full disk, say) stops the capture, never the run.
+class LogCapture {
+  public:
+    explicit LogCapture(store::Store *store) {
+        if (!store)
+            return;
+        try {
+            writer_.emplace(store->blobs());
+            encoder_.emplace([this](const char *p, size_t n) { writer_->write(p, n); });
+        } catch (const Error &e) {
+            fail(e);
+        }
+    }
+
+    void chunk(exec::Stream stream, const char *data, size_t size) {
+        if (!encoder_ || failed_)
+            return;
+        try {
+            encoder_->chunk(stream, data, size);
+        } catch (const Error &e) {
+            fail(e);
+        }
+    }
+
+    bool usable() const { return encoder_ && !failed_; }
+    store::BlobWriter &writer() { return *writer_; }
+
+  private:
+    void fail(const Error &e) {
+        failed_ = true;
+        warn(std::string(e.what()) + "; this result will not be stored");
+    }
+
+    std::optional<store::BlobWriter> writer_;
+    std::optional<exec::LogEncoder> encoder_;
+    bool failed_ = false;
+};
+
+std::string user_name() {
+    if (const passwd *pw = ::getpwuid(::geteuid()))
+        return pw->pw_name;
+    return std::to_string(::geteuid());
+}
+
+std::string host_name() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    return name;
+}
+
+store::Entry make_entry(const PreparedKey &key, const exec::RunResult &result) {
+    store::Entry entry;
+    entry.key = key.key;
+    entry.key_record = key.encoded;
+    entry.name = base_name(key.record.argv[0]);
+    entry.command = shell_join(key.record.argv);
+    entry.exit_code = result.exit_code;
+    entry.started_ns = result.started_ns;
+    entry.stopped_ns = result.stopped_ns;
+    entry.user_ns = result.user_ns;
+    entry.system_ns = result.system_ns;
+    entry.max_rss_kb = result.max_rss_kb;
+    entry.host = host_name();
+    entry.user = user_name();
+    entry.cwd = std::filesystem::current_path().string();
+    entry.fleche_version = FLECHE_VERSION;
+    entry.last_use_ns = now_ns();
+    return entry;
+}
+
+struct Refusal {
+    std::string reason; // empty: the run may be stored
+    bool surprising = false; // worth a warning even without -v
+};
+
+Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const RunOptions &options) {
+    if (result.signal)
+        return {"CMD was killed by signal " + std::to_string(result.signal)};
+    if (result.exit_code != 0 && !options.cache_failures)
+        return {"CMD exited with " + std::to_string(result.exit_code) +
+                " (use --cache-failures to store failures)"};
+    if (key::digest_inputs(options.invocation.inputs, false) != key.record.inputs)
+        return {"an input changed while CMD ran", true};
+    return {};
+}
+
+void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
+                  const exec::RunResult &result, const RunOptions &options) {
+    auto outputs = store::capture_outputs(store.blobs(), options.invocation.outputs);
+    if (!outputs)
+        return;
+    store::Entry entry = make_entry(key, result);
+    entry.log_size = log.writer().size();
+    entry.log_blob = log.writer().commit(); // blobs before the index row that names them
+    entry.outputs = std::move(*outputs);
+    for (const auto &output : entry.outputs)
+        entry.outputs_size += output.size;
+    store.index().put(entry);
+}
+
+} // namespace
+
+int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options) {
+    LogCapture log(store);
+    int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
+    exec::RunResult result = exec::run_process(
+        key.tool.path, key.record.argv, stdin_fd,
+        [&](exec::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); });
+    if (!store || !log.usable())
+        return result.status();
+    if (Refusal refused = refusal(key, result, options); !refused.reason.empty()) {
+        if (refused.surprising)
+            warn(refused.reason + "; not storing this result");
+        else if (options.verbose)
+            say("not stored: " + refused.reason);
+        return result.status();
+    }
+    try {
+        store_result(*store, log, key, result, options);
+    } catch (const std::exception &e) {
+        warn(std::string("cannot store the result: ") + e.what());
+    }
+    return result.status();
+}
+
+} // namespace fleche::cli

@@ -1,0 +1,17 @@
+// The miss path: run CMD with its output live and, when the run is
+// cacheable, store it as an entry.
+#pragma once
+
+#include "cli/prepared_key.hpp"
+#include "cli/run_options.hpp"
+#include "store/store.hpp"
+
+namespace fleche::cli {
+
+// Runs CMD; with a store, records the result when the exit status is
+// cacheable, CMD was not killed, every declared output exists and no input
+// changed during the run. A store that fails costs a warning, never the
+// result. Returns fleche's exit status.
+int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options);
+
+} // namespace fleche::cli

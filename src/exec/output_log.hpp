@@ -1,0 +1,51 @@
+// The output log: stdout and stderr of a run as one ordered list of tagged
+// chunks, so that a hit replays them interleaved exactly as they were read.
+//
+// Log format (version 1), stored as a blob:
+//   log    := magic chunk*
+//   magic  := "FLOG" u8(1)
+//   chunk  := stream:u8 (1 = stdout, 2 = stderr; never renumber)
+//             length:u32le  bytes[length]
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace fleche::exec {
+
+inline constexpr std::string_view log_magic{"FLOG\x01", 5};
+enum class Stream : uint8_t { out = 1, err = 2 };
+
+// Encodes chunks; `sink` receives the bytes of the log.
+class LogEncoder {
+  public:
+    using Sink = std::function<void(const char *, size_t)>;
+    explicit LogEncoder(Sink sink);
+    void chunk(Stream stream, const char *data, size_t size);
+
+  private:
+    Sink sink_;
+};
+
+// Decodes a log fed in pieces of any size; calls `on_chunk` for each piece of
+// payload as soon as it is complete enough to write. Throws Error on a
+// malformed log.
+class LogDecoder {
+  public:
+    using OnChunk = std::function<void(Stream, const char *, size_t)>;
+    explicit LogDecoder(OnChunk on_chunk) : on_chunk_(std::move(on_chunk)) {}
+    void feed(const char *data, size_t size);
+    // Throws Error when the log ended in the middle of a chunk.
+    void finish() const;
+
+  private:
+    OnChunk on_chunk_;
+    std::string pending_; // magic or chunk header being assembled
+    bool magic_seen_ = false;
+    Stream stream_ = Stream::out;
+    uint32_t payload_left_ = 0;
+};
+
+} // namespace fleche::exec

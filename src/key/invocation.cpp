@@ -1,0 +1,63 @@
+#include "key/invocation.hpp"
+
+#include "key/input_digest.hpp"
+#include "util/error.hpp"
+#include "util/glob.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fnmatch.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace fleche::key {
+
+std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns) {
+    std::vector<EnvValue> selected;
+    for (const auto &pattern : patterns) {
+        if (!has_glob_chars(pattern)) {
+            const char *value = std::getenv(pattern.c_str());
+            selected.push_back({pattern, value ? std::optional<std::string>(value) : std::nullopt});
+            continue;
+        }
+        for (char **entry = environ; *entry; ++entry) {
+            const char *equals = std::strchr(*entry, '=');
+            if (!equals)
+                continue;
+            std::string name(*entry, static_cast<size_t>(equals - *entry));
+            if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0)
+                selected.push_back({name, std::string(equals + 1)});
+        }
+    }
+    return selected;
+}
+
+std::string checked_output_path(const std::string &spec) {
+    std::string normal = normalize_path(spec);
+    if (spec.empty() || spec.starts_with('/') || normal == ".." || normal.starts_with("../") ||
+        normal == ".")
+        throw Error("output '" + spec +
+                    "' must be a path inside the working directory, relative to it");
+    return normal;
+}
+
+KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
+                          const std::optional<std::string> &stdin_digest) {
+    KeyRecord record;
+    record.argv = invocation.argv;
+    record.tool = tool.digests;
+    if (invocation.key_cwd)
+        record.cwd = std::filesystem::current_path().string();
+    record.env = select_environment(invocation.env);
+    record.inputs = digest_inputs(invocation.inputs, true);
+    record.stdin_digest = stdin_digest;
+    record.salt = invocation.salt;
+    for (const auto &output : invocation.outputs)
+        record.outputs.push_back(checked_output_path(output));
+    record.canonicalize();
+    return record;
+}
+
+} // namespace fleche::key

@@ -1,0 +1,37 @@
+// What the user asked to run, before anything is hashed, and the one function
+// that turns it into a key record: run, digest and has all go through it, so
+// they cannot disagree about a key.
+#pragma once
+
+#include "key/key_record.hpp"
+#include "key/tool.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleche::key {
+
+struct Invocation {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;     // names and globs (-e)
+    std::vector<std::string> inputs;  // paths, directories and globs (-i)
+    std::vector<std::string> outputs; // paths, directories and globs (-o)
+    std::optional<std::string> salt;
+    bool key_cwd = false;
+    bool hash_stdin = false;
+};
+
+// Selected variables of the current environment, sorted by name. A plain name
+// is recorded even when unset; a glob records every set variable it matches.
+std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns);
+
+// Throws Error (status 125) for an output that is absolute or leaves the
+// working directory; returns it normalised otherwise.
+std::string checked_output_path(const std::string &spec);
+
+// stdin_digest: the digest of stdin when hash_stdin is set.
+KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
+                          const std::optional<std::string> &stdin_digest);
+
+} // namespace fleche::key

@@ -1,0 +1,65 @@
+// The key record: the canonical, versioned description of an invocation with
+// every input reduced to a content digest. The key is the SHA-256 of its
+// encoding, so the encoding must never change by accident: golden vectors in
+// tests/unit/key_record_test.cpp pin it, and any change bumps key_format_version.
+//
+// Encoding (version 1), one element per line, in this order:
+//   "fleche-key 1"
+//   "argv " STR                      for each argument, in order (argv[0] as typed)
+//   "tool " HEX                      executable content; then one line per
+//   "interpreter " HEX               #! interpreter, outermost script first
+//   "cwd " STR                       only with --key-cwd
+//   "env " STR " " (STR | "unset")   sorted by name
+//   "input " STR " " KIND            sorted by path; KIND is "file " HEX,
+//                                    "exec " HEX (executable file), "dir " HEX
+//                                    (Merkle tree), "link " HEX or "missing"
+//   "stdin " HEX                     only with --stdin
+//   "salt " STR                      only with --salt
+//   "output " STR                    declared outputs, sorted
+// where STR is a length-prefixed byte string "<decimal length>:<bytes>" (so
+// any byte, newlines included, is unambiguous) and HEX a SHA-256 in lower-case hex.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleche::key {
+
+inline constexpr int key_format_version = 1;
+
+struct EnvValue {
+    std::string name;
+    std::optional<std::string> value; // nullopt: unset, distinct from ""
+    bool operator==(const EnvValue &) const = default;
+};
+
+enum class InputKind { file, executable, directory, symlink, missing };
+
+struct InputDigest {
+    std::string path; // as declared, lexically normalised
+    InputKind kind = InputKind::missing;
+    std::string digest; // empty for missing
+    bool operator==(const InputDigest &) const = default;
+};
+
+struct KeyRecord {
+    std::vector<std::string> argv;
+    std::vector<std::string> tool; // executable digest, then interpreters
+    std::optional<std::string> cwd;
+    std::vector<EnvValue> env;
+    std::vector<InputDigest> inputs;
+    std::optional<std::string> stdin_digest;
+    std::optional<std::string> salt;
+    std::vector<std::string> outputs;
+
+    // Sorts and de-duplicates the set-like elements; encode() expects it.
+    void canonicalize();
+    std::string encode() const;
+    // 64 hex characters.
+    std::string key() const;
+};
+
+std::string input_kind_name(InputKind kind);
+
+} // namespace fleche::key

@@ -1,0 +1,131 @@
+#include "key/tool.hpp"
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/sha256.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fleche::key {
+
+namespace {
+
+// Linux follows at most 4 levels of nested #! interpreters.
+constexpr int max_interpreter_depth = 4;
+
+bool is_runnable_file(const std::string &path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
+// "#!/usr/bin/env python3 -u" -> {"/usr/bin/env", "python3 -u"}
+std::pair<std::string, std::string> read_shebang(const std::string &path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    char buffer[256];
+    ssize_t n = fd ? read_some(fd.get(), buffer, sizeof buffer) : -1;
+    if (n < 2 || buffer[0] != '#' || buffer[1] != '!')
+        return {};
+    std::string line(buffer + 2, static_cast<size_t>(n) - 2);
+    line = line.substr(0, line.find('\n'));
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos)
+        return {};
+    auto end = line.find_first_of(" \t", first);
+    std::string interpreter = line.substr(first, end - first);
+    std::string rest;
+    if (end != std::string::npos) {
+        auto arg = line.find_first_not_of(" \t", end);
+        if (arg != std::string::npos)
+            rest = line.substr(arg, line.find_last_not_of(" \t\r") + 1 - arg);
+    }
+    return {interpreter, rest};
+}
+
+std::string trim_left(const std::string &text) {
+    auto first = text.find_first_not_of(" \t");
+    return first == std::string::npos ? "" : text.substr(first);
+}
+
+// The program that "#!/usr/bin/env [-S] PROGRAM ARGS" runs, if any.
+std::string env_program(const std::string &args) {
+    std::string rest = args.starts_with("-S") ? trim_left(args.substr(2)) : args;
+    if (rest.empty() || rest[0] == '-')
+        return {};
+    return rest.substr(0, rest.find_first_of(" \t"));
+}
+
+void add_interpreters(const std::string &script, Tool &tool, int depth) {
+    if (depth >= max_interpreter_depth)
+        return;
+    auto [interpreter, args] = read_shebang(script);
+    if (interpreter.empty())
+        return;
+    if (!is_runnable_file(interpreter))
+        return; // execve reports it; the child exits 126/127 and is not stored
+    tool.digests.push_back(sha256_file_hex(interpreter));
+    std::string program;
+    if (interpreter.ends_with("/env"))
+        program = env_program(args);
+    if (!program.empty()) {
+        const char *path = std::getenv("PATH");
+        try {
+            std::string resolved = resolve_executable(program, path ? path : "");
+            tool.digests.push_back(sha256_file_hex(resolved));
+            add_interpreters(resolved, tool, depth + 1);
+        } catch (const Error &) {
+            // the script fails to start; nothing more to identify
+        }
+        return;
+    }
+    add_interpreters(interpreter, tool, depth + 1);
+}
+
+} // namespace
+
+std::string resolve_executable(const std::string &name, const std::string &search_path) {
+    if (name.empty())
+        throw Error("empty command name", exit_not_found);
+    if (name.find('/') != std::string::npos) {
+        struct stat st;
+        if (::stat(name.c_str(), &st) != 0)
+            throw Error(errno_message(name, errno), exit_not_found);
+        if (!is_runnable_file(name))
+            throw Error(name + ": cannot be executed (not an executable file)",
+                        exit_cannot_execute);
+        return name;
+    }
+    bool found_unrunnable = false;
+    size_t start = 0;
+    for (;;) {
+        size_t colon = search_path.find(':', start);
+        std::string dir = search_path.substr(start, colon - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        struct stat st;
+        if (is_runnable_file(candidate))
+            return candidate;
+        if (::stat(candidate.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+            found_unrunnable = true;
+        if (colon == std::string::npos)
+            break;
+        start = colon + 1;
+    }
+    if (found_unrunnable)
+        throw Error(name + ": cannot be executed (permission denied)", exit_cannot_execute);
+    throw Error(name + ": command not found", exit_not_found);
+}
+
+Tool identify_tool(const std::string &argv0) {
+    const char *path = std::getenv("PATH");
+    Tool tool;
+    tool.path = resolve_executable(argv0, path ? path : "/usr/local/bin:/usr/bin:/bin");
+    tool.digests.push_back(sha256_file_hex(tool.path));
+    add_interpreters(tool.path, tool, 0);
+    return tool;
+}
+
+} // namespace fleche::key

@@ -1,0 +1,96 @@
+// Content-addressed blobs under objects/ab/cdef..., named by the SHA-256 of
+// their uncompressed content.
+//
+// File format (version 1):
+//   magic        4 bytes  "FLCB"
+//   version      u8       1
+//   compression  u8       0 = none, 1 = zstd (never renumber)
+//   reserved     u16      0
+//   size         u64le    uncompressed size
+//   payload      rest     zstd frame (or raw bytes)
+//
+// A blob is written to tmp/ and renamed into place only by commit(), so a
+// reader never sees half a blob; it is verified against its name on every
+// read, and a mismatch is reported as BlobCorrupt, never returned as data.
+#pragma once
+
+#include "util/fd.hpp"
+#include "util/sha256.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace fleche::store {
+
+inline constexpr char blob_magic[4] = {'F', 'L', 'C', 'B'};
+inline constexpr uint8_t blob_format_version = 1;
+enum class Compression : uint8_t { none = 0, zstd = 1 }; // stored on disk: never renumber
+inline constexpr size_t blob_header_size = 16;
+
+// A blob that is missing, truncated, or whose content does not match its name.
+class BlobCorrupt : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+class BlobStore {
+  public:
+    explicit BlobStore(std::string root, int compression_level = 1)
+        : root_(std::move(root)), level_(compression_level) {}
+
+    std::string path_of(const std::string &digest) const;
+    const std::string &root() const { return root_; }
+    int compression_level() const { return level_; }
+    bool contains(const std::string &digest) const;
+
+    // Streams a blob out through `sink` after checking it, so that nothing of
+    // a corrupt blob reaches the sink: small blobs are decompressed once into
+    // memory, large ones are checked in a first pass. Throws BlobCorrupt.
+    void read(const std::string &digest,
+              const std::function<void(const char *, size_t)> &sink) const;
+    std::string read_all(const std::string &digest) const;
+
+    // Decompresses to `fd` without a prior check and returns the digest of
+    // what was written; the caller compares it before using the data.
+    std::string read_unverified(const std::string &digest, int fd) const;
+
+  private:
+    std::string root_;
+    int level_;
+};
+
+// Streams data into a new blob: hashing and compressing as it goes, in a
+// temporary file that only commit() moves into objects/.
+class BlobWriter {
+  public:
+    explicit BlobWriter(const BlobStore &store);
+    ~BlobWriter();
+    BlobWriter(const BlobWriter &) = delete;
+    BlobWriter &operator=(const BlobWriter &) = delete;
+
+    // Throws Error on a write failure (disk full...).
+    void write(const char *data, size_t size);
+    // Returns the digest (the blob's name). Throws Error.
+    std::string commit();
+    uint64_t size() const { return size_; }
+
+  private:
+    void write_compressed(const void *data, size_t size, bool end);
+
+    const BlobStore &store_;
+    std::string tmp_path_;
+    Fd fd_;
+    Sha256 hash_;
+    uint64_t size_ = 0;
+    struct Zstd;
+    std::unique_ptr<Zstd> zstd_;
+    bool committed_ = false;
+};
+
+// Copies a file into the store; returns its digest.
+std::string store_file(const BlobStore &store, const std::string &path);
+
+} // namespace fleche::store

@@ -1,0 +1,42 @@
+// An entry: what one stored run produced, plus metadata that is not part of
+// its key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fleche::store {
+
+enum class OutputType : int { file = 1, directory = 2, symlink = 3 }; // on disk: never renumber
+
+struct OutputRecord {
+    std::string path; // relative to the working directory of the run
+    OutputType type = OutputType::file;
+    bool executable = false;
+    std::string blob;   // files: content digest
+    std::string target; // symlinks: the link text
+    uint64_t size = 0;
+    bool operator==(const OutputRecord &) const = default;
+};
+
+struct Entry {
+    std::string key;
+    std::string key_record;
+    std::string name;    // label, by default the tool's basename
+    std::string command; // the command line, quoted for display
+    int exit_code = 0;
+    std::string log_blob;
+    uint64_t log_size = 0;
+    uint64_t outputs_size = 0;
+    int64_t started_ns = 0, stopped_ns = 0;
+    int64_t user_ns = 0, system_ns = 0, max_rss_kb = 0;
+    std::string host, user, cwd, fleche_version;
+    int64_t hits = 0;
+    int64_t last_use_ns = 0;
+    std::vector<OutputRecord> outputs; // sorted by path; parents before children
+
+    int64_t wall_ns() const { return stopped_ns - started_ns; }
+};
+
+} // namespace fleche::store

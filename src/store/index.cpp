@@ -1,0 +1,170 @@
+#include "store/index.hpp"
+
+#include "util/error.hpp"
+
+namespace fleche::store {
+
+namespace {
+
+const char *const schema_v1 = R"sql(
+CREATE TABLE entries(
+  key TEXT PRIMARY KEY NOT NULL,
+  key_record TEXT NOT NULL,
+  name TEXT NOT NULL,
+  command TEXT NOT NULL,
+  exit_code INTEGER NOT NULL,
+  log_blob TEXT NOT NULL,
+  log_size INTEGER NOT NULL,
+  outputs_size INTEGER NOT NULL,
+  started_ns INTEGER NOT NULL,
+  stopped_ns INTEGER NOT NULL,
+  user_ns INTEGER NOT NULL,
+  system_ns INTEGER NOT NULL,
+  max_rss_kb INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  user TEXT NOT NULL,
+  cwd TEXT NOT NULL,
+  fleche_version TEXT NOT NULL,
+  hits INTEGER NOT NULL DEFAULT 0,
+  last_use_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX entries_last_use ON entries(last_use_ns);
+CREATE TABLE outputs(
+  key TEXT NOT NULL,
+  path TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  executable INTEGER NOT NULL,
+  blob TEXT,
+  target TEXT,
+  size INTEGER NOT NULL,
+  PRIMARY KEY(key, path)
+) WITHOUT ROWID;
+CREATE INDEX outputs_blob ON outputs(blob);
+)sql";
+
+int user_version(Database &db) {
+    Statement query(db, "PRAGMA user_version");
+    query.step();
+    return static_cast<int>(query.integer(0));
+}
+
+} // namespace
+
+Index::Index(const std::string &path) : db_(path, true) {
+    db_.exec("PRAGMA busy_timeout = 30000");
+    prepare_schema();
+}
+
+void Index::prepare_schema() {
+    int version = user_version(db_); // fails on a file that is not a database
+    if (version == index_schema_version) {
+        db_.exec("PRAGMA synchronous = NORMAL");
+        return;
+    }
+    if (version > index_schema_version)
+        throw Error("the index '" + db_.path() + "' has schema version " + std::to_string(version) +
+                    ", newer than this fleche understands (" +
+                    std::to_string(index_schema_version) +
+                    "); use a newer fleche or set FLECHE_DIR to another store");
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec("PRAGMA synchronous = NORMAL");
+    Transaction transaction(db_);
+    version = user_version(db_); // another process may have created it meanwhile
+    if (version == 0) {
+        db_.exec(schema_v1);
+        db_.exec("PRAGMA user_version = 1");
+    } else if (version != index_schema_version) {
+        throw Error("the index '" + db_.path() + "' has an unknown schema version " +
+                    std::to_string(version));
+    }
+    transaction.commit();
+}
+
+std::optional<Entry> Index::find(const std::string &key) {
+    Statement query(db_, "SELECT key_record, name, command, exit_code, log_blob, log_size, "
+                         "outputs_size, started_ns, stopped_ns, user_ns, system_ns, max_rss_kb, "
+                         "host, user, cwd, fleche_version, hits, last_use_ns "
+                         "FROM entries WHERE key = ?");
+    query.bind(1, key);
+    if (!query.step())
+        return std::nullopt;
+    Entry e;
+    e.key = key;
+    e.key_record = query.text(0);
+    e.name = query.text(1);
+    e.command = query.text(2);
+    e.exit_code = static_cast<int>(query.integer(3));
+    e.log_blob = query.text(4);
+    e.log_size = static_cast<uint64_t>(query.integer(5));
+    e.outputs_size = static_cast<uint64_t>(query.integer(6));
+    e.started_ns = query.integer(7);
+    e.stopped_ns = query.integer(8);
+    e.user_ns = query.integer(9);
+    e.system_ns = query.integer(10);
+    e.max_rss_kb = query.integer(11);
+    e.host = query.text(12);
+    e.user = query.text(13);
+    e.cwd = query.text(14);
+    e.fleche_version = query.text(15);
+    e.hits = query.integer(16);
+    e.last_use_ns = query.integer(17);
+
+    Statement outputs(db_, "SELECT path, type, executable, blob, target, size FROM outputs "
+                           "WHERE key = ? ORDER BY path");
+    outputs.bind(1, key);
+    while (outputs.step()) {
+        OutputRecord o;
+        o.path = outputs.text(0);
+        o.type = static_cast<OutputType>(outputs.integer(1));
+        o.executable = outputs.integer(2) != 0;
+        o.blob = outputs.text(3);
+        o.target = outputs.text(4);
+        o.size = static_cast<uint64_t>(outputs.integer(5));
+        e.outputs.push_back(std::move(o));
+    }
+    return e;
+}
+
+void Index::put(const Entry &e) {
+    Transaction transaction(db_);
+    Statement clear(db_, "DELETE FROM outputs WHERE key = ?");
+    clear.bind(1, e.key).run();
+    Statement insert(db_, "INSERT OR REPLACE INTO entries(key, key_record, name, command, "
+                          "exit_code, log_blob, log_size, outputs_size, started_ns, stopped_ns, "
+                          "user_ns, system_ns, max_rss_kb, host, user, cwd, fleche_version, hits, "
+                          "last_use_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, e.key).bind(2, e.key_record).bind(3, e.name).bind(4, e.command);
+    insert.bind(5, int64_t(e.exit_code)).bind(6, e.log_blob).bind(7, int64_t(e.log_size));
+    insert.bind(8, int64_t(e.outputs_size)).bind(9, e.started_ns).bind(10, e.stopped_ns);
+    insert.bind(11, e.user_ns).bind(12, e.system_ns).bind(13, e.max_rss_kb);
+    insert.bind(14, e.host).bind(15, e.user).bind(16, e.cwd).bind(17, e.fleche_version);
+    insert.bind(18, e.hits).bind(19, e.last_use_ns);
+    insert.run();
+    Statement output(db_, "INSERT INTO outputs(key, path, type, executable, blob, target, size) "
+                          "VALUES(?,?,?,?,?,?,?)");
+    for (const auto &o : e.outputs) {
+        output.bind(1, e.key).bind(2, o.path).bind(3, int64_t(o.type));
+        output.bind(4, int64_t(o.executable ? 1 : 0));
+        if (o.type == OutputType::file)
+            output.bind(5, o.blob);
+        else
+            output.bind_null(5);
+        output.bind(6, o.target).bind(7, int64_t(o.size));
+        output.run();
+    }
+    transaction.commit();
+}
+
+void Index::record_hit(const std::string &key, int64_t now_ns) {
+    Statement update(db_, "UPDATE entries SET hits = hits + 1, last_use_ns = ? WHERE key = ?");
+    update.bind(1, now_ns).bind(2, key).run();
+}
+
+void Index::remove(const std::string &key) {
+    Transaction transaction(db_);
+    Statement(db_, "DELETE FROM outputs WHERE key = ?").bind(1, key).run();
+    Statement(db_, "DELETE FROM entries WHERE key = ?").bind(1, key).run();
+    transaction.commit();
+}
+
+} // namespace fleche::store

@@ -1,0 +1,195 @@
+#include "store/output_files.hpp"
+
+#include "key/input_digest.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/glob.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fleche::store {
+
+namespace {
+
+std::string link_target(const std::string &path) {
+    std::vector<char> buffer(PATH_MAX + 1);
+    ssize_t n = ::readlink(path.c_str(), buffer.data(), buffer.size());
+    if (n < 0)
+        throw Error(errno_message("cannot read link '" + path + "'", errno));
+    return std::string(buffer.data(), static_cast<size_t>(n));
+}
+
+std::vector<std::string> sorted_children(const std::string &dir) {
+    std::vector<std::string> names;
+    if (DIR *d = ::opendir(dir.c_str())) {
+        while (dirent *e = ::readdir(d))
+            if (std::string name = e->d_name; name != "." && name != "..")
+                names.push_back(name);
+        ::closedir(d);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void capture(const BlobStore &blobs, const std::string &path, std::vector<OutputRecord> &out) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0)
+        throw Error(errno_message("cannot read output '" + path + "'", errno));
+    OutputRecord record;
+    record.path = path;
+    if (S_ISLNK(st.st_mode)) {
+        record.type = OutputType::symlink;
+        record.target = link_target(path);
+        out.push_back(std::move(record));
+    } else if (S_ISDIR(st.st_mode)) {
+        record.type = OutputType::directory;
+        out.push_back(std::move(record));
+        for (const auto &name : sorted_children(path))
+            capture(blobs, path + "/" + name, out);
+    } else if (S_ISREG(st.st_mode)) {
+        record.type = OutputType::file;
+        record.executable = (st.st_mode & S_IXUSR) != 0;
+        record.size = static_cast<uint64_t>(st.st_size);
+        record.blob = store_file(blobs, path);
+        out.push_back(std::move(record));
+    } else {
+        throw Error("output '" + path + "' is not a file, directory or symbolic link");
+    }
+}
+
+mode_t current_umask() {
+    mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+}
+
+std::string parent_of(const std::string &path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// A symlinked directory on the way must not let a restore write outside the
+// working directory.
+void check_inside_working_tree(const std::string &path) {
+    char resolved[PATH_MAX], cwd[PATH_MAX];
+    if (!::realpath(parent_of(path).c_str(), resolved) || !::getcwd(cwd, sizeof cwd))
+        throw Error(errno_message("cannot resolve the directory of output '" + path + "'", errno));
+    std::string dir = resolved, root = cwd;
+    if (dir != root && !dir.starts_with(root == "/" ? root : root + "/"))
+        throw Error("output '" + path + "' leads outside the working directory; not restored");
+}
+
+void replace_with(const std::string &tmp, const std::string &path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        remove_tree(path);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw Error(errno_message("cannot restore output '" + path + "'", err));
+    }
+}
+
+void restore_file(const BlobStore &blobs, const OutputRecord &record, mode_t mask) {
+    auto [tmp, fd] = make_temp_file(parent_of(record.path) + "/.fleche-restore");
+    std::string actual;
+    try {
+        actual = blobs.read_unverified(record.blob, fd.get());
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (actual != record.blob) {
+        ::unlink(tmp.c_str());
+        throw BlobCorrupt("blob '" + blobs.path_of(record.blob) + "' does not match its digest");
+    }
+    ::fchmod(fd.get(), (record.executable ? 0777 : 0666) & ~mask);
+    replace_with(tmp, record.path);
+}
+
+void restore_symlink(const OutputRecord &record) {
+    std::string tmp = parent_of(record.path) + "/.fleche-link." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (::symlink(record.target.c_str(), tmp.c_str()) != 0)
+        throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
+    replace_with(tmp, record.path);
+}
+
+void restore_directory(const OutputRecord &record, bool top) {
+    struct stat st;
+    bool exists = ::lstat(record.path.c_str(), &st) == 0;
+    if (exists && (top || !S_ISDIR(st.st_mode))) {
+        // A declared directory is replaced whole, so that no file that the
+        // stored run did not produce survives in it.
+        remove_tree(record.path);
+        exists = false;
+    }
+    if (!exists && ::mkdir(record.path.c_str(), 0777) != 0)
+        throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
+}
+
+} // namespace
+
+std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
+                                                         const std::vector<std::string> &specs) {
+    std::set<std::string> paths;
+    for (const auto &spec : specs) {
+        std::vector<std::string> matches;
+        if (has_glob_chars(spec)) {
+            matches = expand_glob(spec);
+        } else if (struct stat st; ::lstat(spec.c_str(), &st) == 0) {
+            matches.push_back(spec);
+        }
+        if (matches.empty()) {
+            warn("output '" + spec + "' was not produced; not storing this result");
+            return std::nullopt;
+        }
+        for (const auto &match : matches)
+            paths.insert(key::normalize_path(match));
+    }
+    std::vector<OutputRecord> records;
+    for (const auto &path : paths) {
+        // a path inside a directory already captured would be stored twice
+        bool covered = std::any_of(records.begin(), records.end(), [&](const OutputRecord &r) {
+            return r.type == OutputType::directory && path.starts_with(r.path + "/");
+        });
+        if (!covered)
+            capture(blobs, path, records);
+    }
+    return records;
+}
+
+void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs) {
+    mode_t mask = current_umask();
+    std::set<std::string> directories;
+    for (const auto &record : outputs) {
+        std::string parent = parent_of(record.path);
+        bool top = directories.count(parent) == 0;
+        if (top) {
+            make_directories(parent);
+            check_inside_working_tree(record.path);
+        }
+        switch (record.type) {
+        case OutputType::directory:
+            restore_directory(record, top);
+            directories.insert(record.path);
+            break;
+        case OutputType::file:
+            restore_file(blobs, record, mask);
+            break;
+        case OutputType::symlink:
+            restore_symlink(record);
+            break;
+        }
+    }
+}
+
+} // namespace fleche::store

@@ -1,0 +1,70 @@
+// A thin RAII layer over the SQLite C API: a connection and prepared
+// statements with typed binds and columns. Errors become fleche::Error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace fleche::store {
+
+class Database {
+  public:
+    // Opens (creating if asked) the database file. Throws Error.
+    Database(const std::string &path, bool create);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    void exec(const char *sql);
+    sqlite3 *handle() const { return db_; }
+    const std::string &path() const { return path_; }
+    [[noreturn]] void fail(const std::string &what) const;
+
+  private:
+    sqlite3 *db_ = nullptr;
+    std::string path_;
+};
+
+class Statement {
+  public:
+    Statement(Database &db, const char *sql);
+    ~Statement();
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    Statement &bind(int index, std::string_view text);
+    Statement &bind(int index, int64_t value);
+    Statement &bind_null(int index);
+    // True while there is a row to read; false when done. Throws Error.
+    bool step();
+    // step() for statements that return no rows.
+    void run();
+    void reset();
+
+    std::string text(int column) const;
+    int64_t integer(int column) const;
+    bool is_null(int column) const;
+
+  private:
+    Database &db_;
+    sqlite3_stmt *stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() was called.
+class Transaction {
+  public:
+    explicit Transaction(Database &db);
+    ~Transaction();
+    void commit();
+
+  private:
+    Database &db_;
+    bool done_ = false;
+};
+
+} // namespace fleche::store

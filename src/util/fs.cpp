@@ -1,0 +1,41 @@
+#include "util/fs.hpp"
+
+#include "util/error.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+
+namespace fleche {
+
+void make_directories(const std::string &path, mode_t mode) {
+    if (path.empty() || ::mkdir(path.c_str(), mode) == 0 || errno == EEXIST)
+        return;
+    if (errno == ENOENT) {
+        auto slash = path.find_last_of('/');
+        if (slash != std::string::npos && slash > 0)
+            make_directories(path.substr(0, slash), mode);
+        if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST)
+            return;
+    }
+    throw Error(errno_message("cannot create directory '" + path + "'", errno));
+}
+
+std::pair<std::string, Fd> make_temp_file(const std::string &prefix) {
+    std::string path = prefix + ".XXXXXX";
+    int fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd < 0)
+        throw Error(errno_message("cannot create a temporary file in '" +
+                                      prefix.substr(0, prefix.rfind('/')) + "'",
+                                  errno));
+    return {path, Fd(fd)};
+}
+
+void remove_tree(const std::string &path) {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+}
+
+} // namespace fleche

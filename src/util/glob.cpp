@@ -1,0 +1,128 @@
+#include "util/glob.hpp"
+
+#include <algorithm>
+#include <dirent.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+
+namespace fleche {
+
+namespace {
+
+std::vector<std::string> split_components(const std::string &pattern) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= pattern.size()) {
+        size_t slash = pattern.find('/', start);
+        if (slash == std::string::npos)
+            slash = pattern.size();
+        if (slash > start)
+            parts.push_back(pattern.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+
+std::string join(const std::string &base, const std::string &name) {
+    if (base.empty())
+        return name;
+    if (base.back() == '/')
+        return base + name;
+    return base + "/" + name;
+}
+
+std::vector<std::string> list_dir(const std::string &dir) {
+    std::vector<std::string> names;
+    DIR *d = ::opendir(dir.empty() ? "." : dir.c_str());
+    if (!d)
+        return names;
+    while (dirent *e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..")
+            names.push_back(std::move(name));
+    }
+    ::closedir(d);
+    return names;
+}
+
+bool is_dir(const std::string &path, bool follow) {
+    struct stat st;
+    const char *p = path.empty() ? "." : path.c_str();
+    int rc = follow ? ::stat(p, &st) : ::lstat(p, &st);
+    return rc == 0 && S_ISDIR(st.st_mode);
+}
+
+bool exists(const std::string &path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+class Walker {
+  public:
+    explicit Walker(std::vector<std::string> parts) : parts_(std::move(parts)) {}
+
+    void walk(const std::string &base, size_t index) {
+        if (index == parts_.size()) {
+            if (!base.empty() && exists(base))
+                matches_.push_back(base);
+            return;
+        }
+        const std::string &part = parts_[index];
+        if (part == "**" && index + 1 == parts_.size()) {
+            add_files_below(base);
+        } else if (part == "**") {
+            walk(base, index + 1); // ** matches no directory at all
+            for (const auto &name : list_dir(base)) {
+                std::string path = join(base, name);
+                if (name[0] != '.' && is_dir(path, false))
+                    walk(path, index);
+            }
+        } else if (!has_glob_chars(part)) {
+            std::string path = join(base, part);
+            if (index + 1 == parts_.size() || is_dir(path, true))
+                walk(path, index + 1);
+        } else {
+            for (const auto &name : list_dir(base))
+                if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0)
+                    walk(join(base, name), index + 1);
+        }
+    }
+
+    // A trailing ** stands for every file below, as in bash's globstar, but
+    // not the directories themselves: they would be hashed twice as inputs.
+    void add_files_below(const std::string &base) {
+        for (const auto &name : list_dir(base)) {
+            if (name[0] == '.')
+                continue;
+            std::string path = join(base, name);
+            if (is_dir(path, false))
+                add_files_below(path);
+            else
+                matches_.push_back(path);
+        }
+    }
+
+    std::vector<std::string> take() {
+        std::sort(matches_.begin(), matches_.end());
+        matches_.erase(std::unique(matches_.begin(), matches_.end()), matches_.end());
+        return std::move(matches_);
+    }
+
+  private:
+    std::vector<std::string> parts_;
+    std::vector<std::string> matches_;
+};
+
+} // namespace
+
+bool has_glob_chars(std::string_view pattern) {
+    return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+std::vector<std::string> expand_glob(const std::string &pattern) {
+    Walker walker(split_components(pattern));
+    walker.walk(pattern.starts_with('/') ? "/" : "", 0);
+    return walker.take();
+}
+
+} // namespace fleche

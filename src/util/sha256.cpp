@@ -1,0 +1,63 @@
+#include "util/sha256.hpp"
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <vector>
+
+namespace fleche {
+
+Digest Sha256::finish() {
+    Digest digest;
+    SHA256_Final(digest.data(), &ctx_);
+    return digest;
+}
+
+std::string Sha256::finish_hex() { return to_hex(finish()); }
+
+std::string to_hex(const Digest &digest) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out(64, '0');
+    for (size_t i = 0; i < digest.size(); ++i) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+    return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+    Sha256 h;
+    h.update(data);
+    return h.finish_hex();
+}
+
+std::string sha256_file_hex(const std::string &path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        throw Error(errno_message("cannot read '" + path + "'", errno));
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    Sha256 h;
+    std::vector<char> buffer(1 << 20);
+    for (;;) {
+        ssize_t n = read_some(fd.get(), buffer.data(), buffer.size());
+        if (n < 0)
+            throw Error(errno_message("cannot read '" + path + "'", errno));
+        if (n == 0)
+            break;
+        h.update(buffer.data(), static_cast<size_t>(n));
+    }
+    return h.finish_hex();
+}
+
+bool is_hex_digest(std::string_view text) {
+    if (text.size() != 64)
+        return false;
+    for (char c : text)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    return true;
+}
+
+} // namespace fleche

@@ -1,0 +1,81 @@
+#include "store/blob.hpp"
+#include "store/store.hpp"
+#include "scratch_dir.hpp"
+#include "util/fd.hpp"
+#include "util/sha256.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <random>
+
+using namespace fleche;
+using namespace fleche::store;
+
+namespace {
+
+std::string write_blob(const BlobStore &blobs, const std::string &content) {
+    BlobWriter writer(blobs);
+    writer.write(content.data(), content.size());
+    return writer.commit();
+}
+
+std::string random_bytes(size_t size) {
+    std::mt19937 rng(42);
+    std::string out(size, '\0');
+    for (auto &c : out)
+        c = static_cast<char>(rng());
+    return out;
+}
+
+void flip_byte(const std::string &path, off_t offset) {
+    Fd fd(::open(path.c_str(), O_RDWR));
+    char c;
+    REQUIRE(::pread(fd.get(), &c, 1, offset) == 1);
+    c = static_cast<char>(c ^ 0x01);
+    REQUIRE(::pwrite(fd.get(), &c, 1, offset) == 1);
+}
+
+} // namespace
+
+TEST_CASE("a blob is named by the SHA-256 of its content and reads back exactly") {
+    ScratchDir dir;
+    Store store(dir.path().string() + "/store");
+    for (std::string content : {std::string(), std::string("hello\n"), random_bytes(3 << 20),
+                                std::string(5 << 20, 'x')}) {
+        std::string digest = write_blob(store.blobs(), content);
+        CHECK(digest == sha256_hex(content));
+        CHECK(store.blobs().read_all(digest) == content);
+        CHECK(std::filesystem::exists(store.blobs().path_of(digest)));
+    }
+    CHECK(std::filesystem::is_empty(dir.path() / "store/tmp"));
+}
+
+TEST_CASE("a damaged blob is reported, never returned") {
+    ScratchDir dir;
+    Store store(dir.path().string() + "/store");
+    std::string content = random_bytes(100000);
+    std::string digest = write_blob(store.blobs(), content);
+    std::string path = store.blobs().path_of(digest);
+
+    SUBCASE("flipped payload byte") { flip_byte(path, 5000); }
+    SUBCASE("flipped header byte") { flip_byte(path, 0); }
+    SUBCASE("flipped size field") { flip_byte(path, 8); }
+    SUBCASE("truncated") { std::filesystem::resize_file(path, 5000); }
+    SUBCASE("missing") { std::filesystem::remove(path); }
+
+    std::string seen;
+    CHECK_THROWS_AS(store.blobs().read(digest, [&](const char *p, size_t n) { seen.append(p, n); }),
+                    BlobCorrupt);
+    CHECK(seen.empty());
+}
+
+TEST_CASE("an abandoned writer leaves nothing behind") {
+    ScratchDir dir;
+    Store store(dir.path().string() + "/store");
+    {
+        BlobWriter writer(store.blobs());
+        writer.write("partial", 7);
+    }
+    CHECK(std::filesystem::is_empty(dir.path() / "store/tmp"));
+}

@@ -1,0 +1,81 @@
+#include "store/index.hpp"
+#include "scratch_dir.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+
+using namespace fleche;
+using namespace fleche::store;
+
+namespace {
+
+Entry sample(const std::string &key) {
+    Entry e;
+    e.key = key;
+    e.key_record = "fleche-key 1\nargv 4:true\n";
+    e.name = "true";
+    e.command = "true";
+    e.exit_code = 3;
+    e.log_blob = std::string(64, 'b');
+    e.log_size = 12;
+    e.started_ns = 100;
+    e.stopped_ns = 250;
+    e.host = "h";
+    e.user = "u";
+    e.cwd = "/w";
+    e.fleche_version = "0";
+    e.last_use_ns = 250;
+    e.outputs = {{"out", OutputType::directory, false, "", "", 0},
+                 {"out/a", OutputType::file, true, std::string(64, 'c'), "", 7},
+                 {"out/l", OutputType::symlink, false, "", "a", 0}};
+    return e;
+}
+
+} // namespace
+
+TEST_CASE("entries round-trip through the index, and hits are counted") {
+    ScratchDir dir;
+    Index index("index.sqlite");
+    CHECK_FALSE(index.find("k").has_value());
+    index.put(sample("k"));
+    auto e = index.find("k");
+    REQUIRE(e.has_value());
+    CHECK(e->exit_code == 3);
+    CHECK(e->wall_ns() == 150);
+    CHECK(e->outputs == sample("k").outputs);
+    index.record_hit("k", 999);
+    index.record_hit("k", 1000);
+    e = index.find("k");
+    CHECK(e->hits == 2);
+    CHECK(e->last_use_ns == 1000);
+    index.put(sample("k")); // replacing keeps one entry with the new outputs
+    CHECK(index.find("k")->outputs.size() == 3);
+    index.remove("k");
+    CHECK_FALSE(index.find("k").has_value());
+}
+
+TEST_CASE("the index is in WAL mode with a versioned schema") {
+    ScratchDir dir;
+    { Index index("index.sqlite"); }
+    Database db("index.sqlite", false);
+    Statement mode(db, "PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    CHECK(mode.text(0) == "wal");
+    Statement version(db, "PRAGMA user_version");
+    REQUIRE(version.step());
+    CHECK(version.integer(0) == index_schema_version);
+}
+
+TEST_CASE("an index from a newer fleche, or not an index at all, is refused untouched") {
+    ScratchDir dir;
+    {
+        Index index("index.sqlite");
+        Database db("index.sqlite", false);
+        db.exec("PRAGMA user_version = 99");
+    }
+    CHECK_THROWS_WITH_AS(Index("index.sqlite"), doctest::Contains("newer"), Error);
+    dir.write("garbage.sqlite", std::string(4096, 'g'));
+    CHECK_THROWS_AS(Index("garbage.sqlite"), Error);
+}

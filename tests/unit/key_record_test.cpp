@@ -1,0 +1,84 @@
+// Golden vectors: these keys must never change by accident. If a change to
+// the encoding is intended, bump key_format_version and update the vectors
+// (the expected keys were computed independently with Python's hashlib).
+#include "key/key_record.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace fleche::key;
+
+namespace {
+
+std::string hex(char c) { return std::string(64, c); }
+
+KeyRecord full_record() {
+    KeyRecord r;
+    r.argv = {"sim", "--dt=0.1\nx"};
+    r.tool = {hex('1'), hex('2')};
+    r.cwd = "/work/sim";
+    // deliberately unsorted: canonicalize() orders them
+    r.env = {{"UNSET", std::nullopt}, {"OMP_NUM_THREADS", "4"}, {"HOME", ""}};
+    r.inputs = {{"run.sh", InputKind::executable, hex('5')},
+                {"missing", InputKind::missing, ""},
+                {"mesh", InputKind::directory, hex('4')},
+                {"data/a.v", InputKind::file, hex('3')}};
+    r.stdin_digest = hex('6');
+    r.salt = "v2";
+    r.outputs = {"out/dir", "out.h", "out.h"};
+    r.canonicalize();
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("a minimal key record has a pinned encoding and key") {
+    KeyRecord r;
+    r.argv = {"gcc", "-c", "x.c"};
+    r.tool = {hex('a')};
+    r.canonicalize();
+    CHECK(r.encode() == "fleche-key 1\nargv 3:gcc\nargv 2:-c\nargv 3:x.c\ntool " + hex('a') + "\n");
+    CHECK(r.key() == "6d7996a8cbf6e372d04faa9f4efc1259cf0c7d0a5505e7aa5ba63ff644399ef9");
+}
+
+TEST_CASE("every element of the key record has a pinned encoding") {
+    KeyRecord r = full_record();
+    CHECK(r.encode() ==
+          "fleche-key 1\nargv 3:sim\nargv 10:--dt=0.1\nx\ntool " + hex('1') + "\ninterpreter " +
+              hex('2') +
+              "\ncwd 9:/work/sim\nenv 4:HOME 0:\nenv 15:OMP_NUM_THREADS 1:4\nenv 5:UNSET unset\n"
+              "input 8:data/a.v file " +
+              hex('3') + "\ninput 4:mesh dir " + hex('4') + "\ninput 7:missing missing\ninput 6:run.sh exec " +
+              hex('5') + "\nstdin " + hex('6') +
+              "\nsalt 2:v2\noutput 5:out.h\noutput 7:out/dir\n");
+    CHECK(r.key() == "01af0c8082dbc0e2b9e3a749060641b5f270910a530038fa92c69b73007de55f");
+}
+
+TEST_CASE("unset and empty variables give different keys") {
+    KeyRecord a = full_record(), b = full_record();
+    b.env[2].value = ""; // UNSET
+    CHECK(a.key() != b.key());
+}
+
+TEST_CASE("length prefixes keep argument boundaries unambiguous") {
+    KeyRecord a, b;
+    a.argv = {"echo", "a b"};
+    b.argv = {"echo", "a", "b"};
+    a.tool = b.tool = {hex('0')};
+    CHECK(a.key() != b.key());
+    KeyRecord c = a;
+    c.argv = {"echo", "a b\nargv 1:x"};
+    CHECK(c.key() != a.key());
+}
+
+TEST_CASE("argument order matters, declaration order of sets does not") {
+    KeyRecord a = full_record(), b = full_record();
+    std::swap(b.argv[0], b.argv[1]);
+    CHECK(a.key() != b.key());
+    KeyRecord c = full_record();
+    std::reverse(c.inputs.begin(), c.inputs.end());
+    std::reverse(c.env.begin(), c.env.end());
+    c.canonicalize();
+    CHECK(a.key() == c.key());
+}
