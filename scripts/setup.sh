@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install what fleche needs on Debian 12 (only what is missing) and build it into build/.
+# Safe to run again: it installs nothing and rebuilds incrementally when all is in place.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf 'setup: %s\n' "$*"; }
+
+# Build tools and libraries, plus the tools the tests use (the sqlite3 CLI; bash-completion,
+# zsh and fish for the completion tests). Never libboost-all-dev: it pulls in hundreds of
+# packages, and fleche only needs the Boost 1.81 headers.
+packages=(
+    build-essential cmake g++
+    libcli11-dev libboost1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev
+    doctest-dev libzstd-dev
+    sqlite3 bash-completion zsh fish
+)
+
+is_installed() {
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+    for pkg in "${packages[@]}"; do
+        is_installed "$pkg" || missing+=("$pkg")
+    done
+else
+    log "dpkg-query not found (not Debian?); skipping package installation"
+fi
+
+if ((${#missing[@]} > 0)); then
+    log "installing ${missing[*]}"
+    sudo=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo)
+        else
+            log "not root and sudo is not available; install these packages first: ${missing[*]}" >&2
+            exit 1
+        fi
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    log "apt-get update"
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+    log "all packages present"
+fi
+
+log "configuring build/"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+log "building build/ with $(nproc) jobs"
+cmake --build build -j"$(nproc)"
+log "done: $(pwd)/build/fleche"
