@@ -113,7 +113,7 @@ std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bo
             auto matches = expand_glob(spec);
             if (matches.empty()) {
                 if (warn_missing)
-                    warn("input '" + spec + "' matches nothing; recorded as missing");
+                    warn("input '" + spec + "' does not exist; recorded as missing");
                 inputs.push_back({spec, InputKind::missing, ""});
             }
             for (const auto &match : matches)

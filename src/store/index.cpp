@@ -2,6 +2,10 @@
 
 #include "util/error.hpp"
 
+#include <chrono>
+#include <sqlite3.h>
+#include <thread>
+
 namespace fleche::store {
 
 namespace {
@@ -48,6 +52,23 @@ int user_version(Database &db) {
     return static_cast<int>(query.integer(0));
 }
 
+// Switching to WAL needs the database to itself, and SQLite reports a busy
+// database at once instead of calling the busy handler: when several fleche
+// processes create a store together, retry for a while.
+void enable_wal(Database &db) {
+    for (int attempt = 0;; ++attempt) {
+        Statement pragma(db, "PRAGMA journal_mode = WAL");
+        try {
+            pragma.step();
+            return;
+        } catch (const Error &) {
+            if (attempt >= 500 || (sqlite3_errcode(db.handle()) & 0xff) != SQLITE_BUSY)
+                throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 } // namespace
 
 Index::Index(const std::string &path) : db_(path, true) {
@@ -66,7 +87,7 @@ void Index::prepare_schema() {
                     ", newer than this fleche understands (" +
                     std::to_string(index_schema_version) +
                     "); use a newer fleche or set FLECHE_DIR to another store");
-    db_.exec("PRAGMA journal_mode = WAL");
+    enable_wal(db_);
     db_.exec("PRAGMA synchronous = NORMAL");
     Transaction transaction(db_);
     version = user_version(db_); // another process may have created it meanwhile

@@ -149,7 +149,7 @@ std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
             matches.push_back(spec);
         }
         if (matches.empty()) {
-            warn("output '" + spec + "' was not produced; not storing this result");
+            warn("output '" + spec + "' was not produced; not storing");
             return std::nullopt;
         }
         for (const auto &match : matches)
