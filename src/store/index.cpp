@@ -44,6 +44,15 @@ CREATE TABLE outputs(
   PRIMARY KEY(key, path)
 ) WITHOUT ROWID;
 CREATE INDEX outputs_blob ON outputs(blob);
+CREATE TABLE stat_cache(
+  path TEXT PRIMARY KEY NOT NULL,
+  dev INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL,
+  digest TEXT NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 int user_version(Database &db) {

@@ -7,6 +7,7 @@
 //           system_ns, max_rss_kb, host, user, cwd, fleche_version, hits,
 //           last_use_ns)
 //   outputs(key, path, type, executable, blob, target, size; PRIMARY KEY(key, path))
+//   stat_cache(path PRIMARY KEY, dev, ino, size, mtime_ns, ctime_ns, digest)
 // Times are nanoseconds since the epoch. An index with a newer version than
 // index_schema_version is refused, never rewritten.
 #pragma once
