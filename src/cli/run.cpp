@@ -57,13 +57,15 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
     return entry.exit_code;
 }
 
+// Nothing can be stored without the lock (a read-only store, say): the caller
+// then runs CMD uncached.
 std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &key) {
     try {
         return std::make_optional<store::KeyLock>(store.lock_path(key.key), lock_notice_ms, [&] {
             say("waiting for an identical run to finish (key " + key.short_key() + ")");
         });
     } catch (const Error &e) {
-        warn(std::string(e.what()) + "; running without waiting for identical runs");
+        warn(std::string(e.what()) + "; running without the cache");
         return std::nullopt;
     }
 }
@@ -84,8 +86,10 @@ int run(RunOptions &options) {
             if (auto status = try_hit(*store, key, options, reason))
                 return *status;
         auto lock = lock_key(*store, key);
+        if (!lock)
+            return run_and_record(nullptr, key, options);
         // The identical run we may have waited for has stored its result.
-        if (!options.refresh && lock)
+        if (!options.refresh)
             if (auto status = try_hit(*store, key, options, reason))
                 return *status;
         if (options.verbose)

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <memory>
 #include <vector>
 #include <zstd.h>
 
@@ -75,37 +76,38 @@ std::string decompress(const std::string &path, const Sink &sink, uint64_t *decl
         hash.update(data, size);
         sink(data, size);
     };
-    std::vector<char> in(io_block);
-    std::vector<char> out(ZSTD_DStreamOutSize());
+    auto in = std::make_unique_for_overwrite<char[]>(io_block);
+    const size_t out_size = ZSTD_DStreamOutSize();
+    auto out = std::make_unique_for_overwrite<char[]>(out_size);
     DCtx dctx;
     bool frame_done = false;
     for (;;) {
-        ssize_t n = read_some(fd.get(), in.data(), in.size());
+        ssize_t n = read_some(fd.get(), in.get(), io_block);
         if (n < 0)
             throw BlobCorrupt(errno_message("cannot read blob '" + path + "'", errno));
         if (n == 0)
             break;
         if (header.compression == Compression::none) {
-            emit(in.data(), static_cast<size_t>(n));
+            emit(in.get(), static_cast<size_t>(n));
             continue;
         }
-        ZSTD_inBuffer input{in.data(), static_cast<size_t>(n), 0};
+        ZSTD_inBuffer input{in.get(), static_cast<size_t>(n), 0};
         for (;;) {
             // A full output buffer may leave data inside the decoder: call
             // again until it both consumed the input and had room to spare.
-            ZSTD_outBuffer output{out.data(), out.size(), 0};
+            ZSTD_outBuffer output{out.get(), out_size, 0};
             size_t ret = ZSTD_decompressStream(dctx.ctx, &output, &input);
             if (ZSTD_isError(ret))
                 throw BlobCorrupt("blob '" + path + "' cannot be decompressed: " +
                                   ZSTD_getErrorName(ret));
-            emit(out.data(), output.pos);
+            emit(out.get(), output.pos);
             if (ret == 0) {
                 if (frame_done || input.pos < input.size)
                     throw BlobCorrupt("blob '" + path + "' has data after its end");
                 frame_done = true;
                 break;
             }
-            if (input.pos == input.size && output.pos < output.size)
+            if (input.pos == input.size && output.pos < out_size)
                 break;
         }
     }
@@ -171,23 +173,18 @@ struct BlobWriter::Zstd {
     ~Zstd() { ZSTD_freeCCtx(ctx); }
 };
 
-BlobWriter::BlobWriter(const BlobStore &store) : store_(store), zstd_(std::make_unique<Zstd>()) {
-    auto [path, fd] = make_temp_file(store.root() + "/tmp/blob");
-    tmp_path_ = std::move(path);
-    fd_ = std::move(fd);
+BlobWriter::BlobWriter(const BlobStore &store)
+    : store_(store), tmp_(store.root() + "/tmp/blob"), zstd_(std::make_unique<Zstd>()) {
     unsigned char header[blob_header_size] = {};
     std::memcpy(header, blob_magic, 4);
     header[4] = blob_format_version;
     header[5] = static_cast<uint8_t>(Compression::zstd);
-    if (!write_all(fd_.get(), header, sizeof header))
-        throw Error(errno_message("cannot write '" + tmp_path_ + "'", errno));
+    if (!write_all(tmp_.fd(), header, sizeof header))
+        throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
     ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_compressionLevel, store.compression_level());
 }
 
-BlobWriter::~BlobWriter() {
-    if (!committed_ && !tmp_path_.empty())
-        ::unlink(tmp_path_.c_str());
-}
+BlobWriter::~BlobWriter() = default;
 
 void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
     ZSTD_inBuffer input{data, size, 0};
@@ -197,8 +194,8 @@ void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
                                            end ? ZSTD_e_end : ZSTD_e_continue);
         if (ZSTD_isError(left))
             throw Error(std::string("compression failed: ") + ZSTD_getErrorName(left));
-        if (!write_all(fd_.get(), zstd_->out.data(), output.pos))
-            throw Error(errno_message("cannot write '" + tmp_path_ + "'", errno));
+        if (!write_all(tmp_.fd(), zstd_->out.data(), output.pos))
+            throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
         if (end ? left == 0 : input.pos == input.size)
             return;
     }
@@ -214,18 +211,14 @@ std::string BlobWriter::commit() {
     write_compressed(nullptr, 0, true);
     unsigned char size_field[8];
     put_u64le(size_field, size_);
-    if (::pwrite(fd_.get(), size_field, 8, 8) != 8)
-        throw Error(errno_message("cannot write '" + tmp_path_ + "'", errno));
-    if (::close(fd_.release()) != 0)
-        throw Error(errno_message("cannot write '" + tmp_path_ + "'", errno));
+    if (::pwrite(tmp_.fd(), size_field, 8, 8) != 8)
+        throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
     make_directories(target.substr(0, target.rfind('/')));
     // Renaming over an existing blob is fine: same name, same content, and it
     // repairs a copy that was damaged.
-    if (::rename(tmp_path_.c_str(), target.c_str()) != 0)
-        throw Error(errno_message("cannot store blob '" + target + "'", errno));
-    committed_ = true;
+    tmp_.commit(target);
     return digest;
 }
 
@@ -234,14 +227,14 @@ std::string store_file(const BlobStore &store, const std::string &path) {
     if (!fd)
         throw Error(errno_message("cannot read '" + path + "'", errno));
     BlobWriter writer(store);
-    std::vector<char> buffer(io_block);
+    auto buffer = std::make_unique_for_overwrite<char[]>(io_block);
     for (;;) {
-        ssize_t n = read_some(fd.get(), buffer.data(), buffer.size());
+        ssize_t n = read_some(fd.get(), buffer.get(), io_block);
         if (n < 0)
             throw Error(errno_message("cannot read '" + path + "'", errno));
         if (n == 0)
             break;
-        writer.write(buffer.data(), static_cast<size_t>(n));
+        writer.write(buffer.get(), static_cast<size_t>(n));
     }
     return writer.commit();
 }

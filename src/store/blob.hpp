@@ -15,6 +15,7 @@
 #pragma once
 
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/sha256.hpp"
 
 #include <cstdint>
@@ -81,13 +82,11 @@ class BlobWriter {
     void write_compressed(const void *data, size_t size, bool end);
 
     const BlobStore &store_;
-    std::string tmp_path_;
-    Fd fd_;
+    TempFile tmp_;
     Sha256 hash_;
     uint64_t size_ = 0;
     struct Zstd;
     std::unique_ptr<Zstd> zstd_;
-    bool committed_ = false;
 };
 
 // Copies a file into the store; returns its digest.

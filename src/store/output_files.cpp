@@ -87,32 +87,20 @@ void check_inside_working_tree(const std::string &path) {
         throw Error("output '" + path + "' leads outside the working directory; not restored");
 }
 
-void replace_with(const std::string &tmp, const std::string &path) {
+// A directory where a file or link is restored goes first: rename cannot replace it.
+void remove_directory_at(const std::string &path) {
     struct stat st;
     if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
         remove_tree(path);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw Error(errno_message("cannot restore output '" + path + "'", err));
-    }
 }
 
 void restore_file(const BlobStore &blobs, const OutputRecord &record, mode_t mask) {
-    auto [tmp, fd] = make_temp_file(parent_of(record.path) + "/.fleche-restore");
-    std::string actual;
-    try {
-        actual = blobs.read_unverified(record.blob, fd.get());
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    if (actual != record.blob) {
-        ::unlink(tmp.c_str());
+    TempFile tmp(parent_of(record.path) + "/.fleche-restore");
+    if (blobs.read_unverified(record.blob, tmp.fd()) != record.blob)
         throw BlobCorrupt("blob '" + blobs.path_of(record.blob) + "' does not match its digest");
-    }
-    ::fchmod(fd.get(), (record.executable ? 0777 : 0666) & ~mask);
-    replace_with(tmp, record.path);
+    ::fchmod(tmp.fd(), (record.executable ? 0777 : 0666) & ~mask);
+    remove_directory_at(record.path);
+    tmp.commit(record.path);
 }
 
 void restore_symlink(const OutputRecord &record) {
@@ -120,7 +108,12 @@ void restore_symlink(const OutputRecord &record) {
     ::unlink(tmp.c_str());
     if (::symlink(record.target.c_str(), tmp.c_str()) != 0)
         throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
-    replace_with(tmp, record.path);
+    remove_directory_at(record.path);
+    if (::rename(tmp.c_str(), record.path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw Error(errno_message("cannot restore link '" + record.path + "'", err));
+    }
 }
 
 void restore_directory(const OutputRecord &record, bool top) {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace fleche {
 
@@ -31,6 +32,25 @@ std::pair<std::string, Fd> make_temp_file(const std::string &prefix) {
                                       prefix.substr(0, prefix.rfind('/')) + "'",
                                   errno));
     return {path, Fd(fd)};
+}
+
+TempFile::TempFile(const std::string &prefix) {
+    auto [path, fd] = make_temp_file(prefix);
+    path_ = std::move(path);
+    fd_ = std::move(fd);
+}
+
+TempFile::~TempFile() {
+    if (!committed_)
+        ::unlink(path_.c_str());
+}
+
+void TempFile::commit(const std::string &target) {
+    if (::close(fd_.release()) != 0)
+        throw Error(errno_message("cannot write '" + path_ + "'", errno));
+    if (::rename(path_.c_str(), target.c_str()) != 0)
+        throw Error(errno_message("cannot move '" + path_ + "' to '" + target + "'", errno));
+    committed_ = true;
 }
 
 void remove_tree(const std::string &path) {

@@ -15,6 +15,28 @@ void make_directories(const std::string &path, mode_t mode = 0777);
 // A new file "<prefix>.XXXXXX" opened for writing (mode 0600). Throws Error.
 std::pair<std::string, Fd> make_temp_file(const std::string &prefix);
 
+// A file written under a temporary name and renamed into place only by
+// commit(): destroyed uncommitted (an error, a throw) it is removed, so a
+// reader never sees half a file and a failure leaves nothing behind.
+class TempFile {
+  public:
+    // Creates "<prefix>.XXXXXX". Throws Error.
+    explicit TempFile(const std::string &prefix);
+    ~TempFile();
+    TempFile(const TempFile &) = delete;
+    TempFile &operator=(const TempFile &) = delete;
+
+    int fd() const { return fd_.get(); }
+    const std::string &path() const { return path_; }
+    // Closes and renames over `target`. Throws Error.
+    void commit(const std::string &target);
+
+  private:
+    std::string path_;
+    Fd fd_;
+    bool committed_ = false;
+};
+
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);
 

@@ -29,6 +29,8 @@ std::string to_hex(const Digest &digest);
 std::string sha256_hex(std::string_view data);
 // Digest of a file's content, read in large blocks. Throws Error on I/O errors.
 std::string sha256_file_hex(const std::string &path);
+// The same for an open file, read from its current offset; `path` names it in errors.
+std::string sha256_fd_hex(int fd, const std::string &path);
 bool is_hex_digest(std::string_view text);
 
 } // namespace fleche
