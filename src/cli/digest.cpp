@@ -16,7 +16,8 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
     add_key_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
-                PreparedKey key = prepare_key(options->invocation);
+                key::FileHasher hasher; // no store needed: nothing is remembered
+                PreparedKey key = prepare_key(options->invocation, hasher);
                 std::string line = key.key + "\n";
                 return write_all(STDOUT_FILENO, line) ? 0 : 125;
             }};

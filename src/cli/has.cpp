@@ -1,6 +1,7 @@
 // fleche has: exit 0 when run would replay a stored result, 1 when not.
 #include "cli/commands.hpp"
 #include "cli/lookup.hpp"
+#include "store/stat_cache.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -20,8 +21,11 @@ bool blobs_present(const store::BlobStore &blobs, const store::Entry &entry) {
 }
 
 int has(RunOptions &options) {
-    PreparedKey key = prepare_key(options.invocation);
     store::Store store(store::store_directory());
+    store::StatCache cache(&store.index());
+    key::FileHasher hasher(&cache);
+    PreparedKey key = prepare_key(options.invocation, hasher);
+    cache.flush();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     return lookup.entry && blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
 }

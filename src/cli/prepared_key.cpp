@@ -36,17 +36,17 @@ std::string copy_stdin(Fd &copy) {
 
 } // namespace
 
-PreparedKey prepare_key(const key::Invocation &invocation) {
+PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hasher) {
     if (invocation.argv.empty())
         throw Error("no command given: write it after '--', as in: fleche run -- CMD ARGS...");
     for (const auto &output : invocation.outputs)
         key::checked_output_path(output); // refuse before anything runs or is read
     PreparedKey prepared;
-    prepared.tool = key::identify_tool(invocation.argv[0]);
+    prepared.tool = key::identify_tool(invocation.argv[0], hasher);
     std::optional<std::string> stdin_digest;
     if (invocation.hash_stdin)
         stdin_digest = copy_stdin(prepared.stdin_copy);
-    prepared.record = key::make_key_record(invocation, prepared.tool, stdin_digest);
+    prepared.record = key::make_key_record(invocation, prepared.tool, stdin_digest, hasher);
     prepared.encoded = prepared.record.encode();
     prepared.key = sha256_hex(prepared.encoded);
     return prepared;

@@ -22,6 +22,7 @@ struct PreparedKey {
 };
 
 // Throws Error: 125 for a bad output path, 126/127 for a CMD that cannot run.
-PreparedKey prepare_key(const key::Invocation &invocation);
+// `hasher` may remember digests in the store.
+PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hasher);
 
 } // namespace fleche::cli

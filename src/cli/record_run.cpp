@@ -92,13 +92,14 @@ struct Refusal {
     bool surprising = false; // worth a warning even without -v
 };
 
-Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const RunOptions &options) {
+Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const RunOptions &options,
+                key::FileHasher &hasher) {
     if (result.signal)
         return {"CMD was killed by signal " + std::to_string(result.signal)};
     if (result.exit_code != 0 && !options.cache_failures)
         return {"CMD exited with " + std::to_string(result.exit_code) +
                 " (use --cache-failures to store failures)"};
-    if (key::digest_inputs(options.invocation.inputs, false) != key.record.inputs)
+    if (key::digest_inputs(options.invocation.inputs, false, hasher) != key.record.inputs)
         return {"an input changed while CMD ran", true};
     return {};
 }
@@ -119,7 +120,8 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
 
 } // namespace
 
-int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options) {
+int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
+                   key::FileHasher &hasher) {
     LogCapture log(store);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     exec::RunResult result = exec::run_process(
@@ -127,7 +129,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
         [&](exec::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); });
     if (!store || !log.usable())
         return result.status();
-    if (Refusal refused = refusal(key, result, options); !refused.reason.empty()) {
+    if (Refusal refused = refusal(key, result, options, hasher); !refused.reason.empty()) {
         if (refused.surprising)
             warn(refused.reason + "; not storing this result");
         else if (options.verbose)

@@ -12,6 +12,8 @@ namespace fleche::cli {
 // cacheable, CMD was not killed, every declared output exists and no input
 // changed during the run. A store that fails costs a warning, never the
 // result. Returns fleche's exit status.
-int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options);
+// `hasher` checks the inputs again after the run.
+int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
+                   key::FileHasher &hasher);
 
 } // namespace fleche::cli

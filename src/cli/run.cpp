@@ -3,6 +3,7 @@
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
 #include "store/key_lock.hpp"
+#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -70,37 +71,51 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
     }
 }
 
-int run(RunOptions &options) {
-    PreparedKey key = prepare_key(options.invocation);
-    if (options.no_store) {
-        if (options.verbose)
-            say("miss " + key.short_key() + ": --no-store");
-        return run_and_record(nullptr, key, options);
-    }
-    auto store = open_store();
-    if (!store)
-        return run_and_record(nullptr, key, options);
+// Looks up, waits for an identical run, looks up again. Returns the exit
+// status of a hit, or nullopt when CMD must run (with `store` cleared when
+// the result cannot be stored). Throws Error when the store fails.
+std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
+                                  const RunOptions &options,
+                                  std::optional<store::KeyLock> &lock) {
     std::string reason = "--refresh";
-    try {
-        if (!options.refresh)
-            if (auto status = try_hit(*store, key, options, reason))
-                return *status;
-        auto lock = lock_key(*store, key);
-        if (!lock)
-            return run_and_record(nullptr, key, options);
-        // The identical run we may have waited for has stored its result.
-        if (!options.refresh)
-            if (auto status = try_hit(*store, key, options, reason))
-                return *status;
-        if (options.verbose)
-            say("miss " + key.short_key() + ": " + reason);
-        return run_and_record(store.get(), key, options);
-    } catch (const Error &e) {
-        if (e.status() != exit_failure)
-            throw; // CMD could not be started
-        warn(std::string(e.what()) + "; running without the cache");
-        return run_and_record(nullptr, key, options);
+    if (!options.refresh)
+        if (auto status = try_hit(*store, key, options, reason))
+            return status;
+    lock = lock_key(*store, key);
+    if (!lock) {
+        store = nullptr;
+        return std::nullopt;
     }
+    // The identical run we may have waited for has stored its result.
+    if (!options.refresh)
+        if (auto status = try_hit(*store, key, options, reason))
+            return status;
+    if (options.verbose)
+        say("miss " + key.short_key() + ": " + reason);
+    return std::nullopt;
+}
+
+int run(RunOptions &options) {
+    // The store comes first: its stat cache spares reading unchanged files.
+    auto opened = options.no_store ? nullptr : open_store();
+    store::Store *store = opened.get();
+    store::StatCache cache(store ? &store->index() : nullptr);
+    key::FileHasher hasher(&cache);
+    PreparedKey key = prepare_key(options.invocation, hasher);
+    cache.flush();
+    if (options.verbose && options.no_store)
+        say("miss " + key.short_key() + ": --no-store");
+    std::optional<store::KeyLock> lock;
+    if (store) {
+        try {
+            if (auto status = replay_or_lock(store, key, options, lock))
+                return *status;
+        } catch (const Error &e) {
+            warn(std::string(e.what()) + "; running without the cache");
+            store = nullptr;
+        }
+    }
+    return run_and_record(store, key, options, hasher);
 }
 
 } // namespace

@@ -55,7 +55,7 @@ std::string normalize_path(const std::string &path) {
     return normal.empty() ? "." : normal;
 }
 
-std::string digest_directory(const std::string &path) {
+std::string digest_directory(const std::string &path, FileHasher &hasher) {
     std::string listing;
     for (const auto &name : sorted_names(path)) {
         std::string child = path + "/" + name;
@@ -66,10 +66,10 @@ std::string digest_directory(const std::string &path) {
         std::string digest;
         if (S_ISREG(st.st_mode)) {
             type = is_executable(st) ? 'x' : 'f';
-            digest = sha256_file_hex(child);
+            digest = hasher.digest(child, st);
         } else if (S_ISDIR(st.st_mode)) {
             type = 'd';
-            digest = digest_directory(child);
+            digest = digest_directory(child, hasher);
         } else if (S_ISLNK(st.st_mode)) {
             type = 'l';
             digest = sha256_hex(read_link(child));
@@ -86,7 +86,7 @@ std::string digest_directory(const std::string &path) {
     return sha256_hex(listing);
 }
 
-InputDigest digest_input(const std::string &path) {
+InputDigest digest_input(const std::string &path, FileHasher &hasher) {
     InputDigest input{normalize_path(path), InputKind::missing, ""};
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
@@ -98,15 +98,16 @@ InputDigest digest_input(const std::string &path) {
     }
     if (S_ISDIR(st.st_mode)) {
         input.kind = InputKind::directory;
-        input.digest = digest_directory(path);
+        input.digest = digest_directory(path, hasher);
     } else {
         input.kind = is_executable(st) ? InputKind::executable : InputKind::file;
-        input.digest = sha256_file_hex(path);
+        input.digest = hasher.digest(path, st);
     }
     return input;
 }
 
-std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bool warn_missing) {
+std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bool warn_missing,
+                                       FileHasher &hasher) {
     std::vector<InputDigest> inputs;
     for (const auto &spec : specs) {
         if (has_glob_chars(spec)) {
@@ -117,10 +118,10 @@ std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bo
                 inputs.push_back({spec, InputKind::missing, ""});
             }
             for (const auto &match : matches)
-                inputs.push_back(digest_input(match));
+                inputs.push_back(digest_input(match, hasher));
             continue;
         }
-        InputDigest input = digest_input(spec);
+        InputDigest input = digest_input(spec, hasher);
         if (input.kind == InputKind::missing && warn_missing)
             warn("input '" + spec + "' does not exist; recorded as missing");
         inputs.push_back(std::move(input));

@@ -44,14 +44,14 @@ std::string checked_output_path(const std::string &spec) {
 }
 
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
-                          const std::optional<std::string> &stdin_digest) {
+                          const std::optional<std::string> &stdin_digest, FileHasher &hasher) {
     KeyRecord record;
     record.argv = invocation.argv;
     record.tool = tool.digests;
     if (invocation.key_cwd)
         record.cwd = std::filesystem::current_path().string();
     record.env = select_environment(invocation.env);
-    record.inputs = digest_inputs(invocation.inputs, true);
+    record.inputs = digest_inputs(invocation.inputs, true, hasher);
     record.stdin_digest = stdin_digest;
     record.salt = invocation.salt;
     for (const auto &output : invocation.outputs)

@@ -32,6 +32,6 @@ std::string checked_output_path(const std::string &spec);
 
 // stdin_digest: the digest of stdin when hash_stdin is set.
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
-                          const std::optional<std::string> &stdin_digest);
+                          const std::optional<std::string> &stdin_digest, FileHasher &hasher);
 
 } // namespace fleche::key

@@ -17,10 +17,21 @@ namespace {
 // Linux follows at most 4 levels of nested #! interpreters.
 constexpr int max_interpreter_depth = 4;
 
-bool is_runnable_file(const std::string &path) {
-    struct stat st;
+bool is_runnable_file(const std::string &path, struct stat &st) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
            ::access(path.c_str(), X_OK) == 0;
+}
+
+bool is_runnable_file(const std::string &path) {
+    struct stat st;
+    return is_runnable_file(path, st);
+}
+
+std::string digest_of(const std::string &path, FileHasher &hasher) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        throw Error(errno_message("cannot read '" + path + "'", errno));
+    return hasher.digest(path, st);
 }
 
 // "#!/usr/bin/env python3 -u" -> {"/usr/bin/env", "python3 -u"}
@@ -59,7 +70,7 @@ std::string env_program(const std::string &args) {
     return rest.substr(0, rest.find_first_of(" \t"));
 }
 
-void add_interpreters(const std::string &script, Tool &tool, int depth) {
+void add_interpreters(const std::string &script, Tool &tool, int depth, FileHasher &hasher) {
     if (depth >= max_interpreter_depth)
         return;
     auto [interpreter, args] = read_shebang(script);
@@ -67,7 +78,7 @@ void add_interpreters(const std::string &script, Tool &tool, int depth) {
         return;
     if (!is_runnable_file(interpreter))
         return; // execve reports it; the child exits 126/127 and is not stored
-    tool.digests.push_back(sha256_file_hex(interpreter));
+    tool.digests.push_back(digest_of(interpreter, hasher));
     std::string program;
     if (interpreter.ends_with("/env"))
         program = env_program(args);
@@ -75,14 +86,14 @@ void add_interpreters(const std::string &script, Tool &tool, int depth) {
         const char *path = std::getenv("PATH");
         try {
             std::string resolved = resolve_executable(program, path ? path : "");
-            tool.digests.push_back(sha256_file_hex(resolved));
-            add_interpreters(resolved, tool, depth + 1);
+            tool.digests.push_back(digest_of(resolved, hasher));
+            add_interpreters(resolved, tool, depth + 1, hasher);
         } catch (const Error &) {
             // the script fails to start; nothing more to identify
         }
         return;
     }
-    add_interpreters(interpreter, tool, depth + 1);
+    add_interpreters(interpreter, tool, depth + 1, hasher);
 }
 
 } // namespace
@@ -119,12 +130,12 @@ std::string resolve_executable(const std::string &name, const std::string &searc
     throw Error(name + ": command not found", exit_not_found);
 }
 
-Tool identify_tool(const std::string &argv0) {
+Tool identify_tool(const std::string &argv0, FileHasher &hasher) {
     const char *path = std::getenv("PATH");
     Tool tool;
     tool.path = resolve_executable(argv0, path ? path : "/usr/local/bin:/usr/bin:/bin");
-    tool.digests.push_back(sha256_file_hex(tool.path));
-    add_interpreters(tool.path, tool, 0);
+    tool.digests.push_back(digest_of(tool.path, hasher));
+    add_interpreters(tool.path, tool, 0, hasher);
     return tool;
 }
 

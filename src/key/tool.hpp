@@ -3,6 +3,8 @@
 // rebuilt binary or an upgraded interpreter at the same path is a miss).
 #pragma once
 
+#include "key/file_hasher.hpp"
+
 #include <string>
 #include <vector>
 
@@ -17,6 +19,6 @@ struct Tool {
 // found cannot be executed.
 std::string resolve_executable(const std::string &name, const std::string &search_path);
 
-Tool identify_tool(const std::string &argv0);
+Tool identify_tool(const std::string &argv0, FileHasher &hasher);
 
 } // namespace fleche::key

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The stat cache: files older than the racy window are remembered by their
+# stat, and every change of content is still noticed.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cached_paths() {
+    sqlite3 "$FLECHE_DIR/index.sqlite" 'SELECT path FROM stat_cache ORDER BY path'
+}
+
+case_remembered_and_still_correct() {
+    make_counted tool 'cat data.txt; cat dir/nested.txt'
+    printf 'alpha\n' >data.txt
+    mkdir dir
+    printf 'one\n' >dir/nested.txt
+    touch -r data.txt ref
+    # Older than the racy window (2 s): only then are digests remembered.
+    sleep 2.2
+    capture r1 fl run -i data.txt -i dir -- ./tool
+    assert_eq $'alpha\none' "$(cat r1.out)"
+    cached_paths >cached
+    assert_file_has_line cached "$PWD/data.txt" "input remembered"
+    assert_file_has_line cached "$PWD/dir/nested.txt" "file inside a directory input remembered"
+    assert_file_has_line cached "$PWD/tool" "the tool remembered"
+
+    # Same content, new mtime: a hit.
+    touch data.txt
+    capture r2 fl run -i data.txt -i dir -- ./tool
+    assert_runs tool 1 "touching an input keeps the hit"
+
+    # One byte changed, size and mtime put back: a miss all the same.
+    printf 'alphA\n' >data.txt
+    touch -r ref data.txt
+    capture r3 fl run -i data.txt -i dir -- ./tool
+    assert_eq $'alphA\none' "$(cat r3.out)" "changed input seen"
+    assert_runs tool 2
+
+    printf 'onE\n' >dir/nested.txt
+    touch -r ref dir/nested.txt
+    capture r4 fl run -i data.txt -i dir -- ./tool
+    assert_eq $'alphA\nonE' "$(cat r4.out)" "changed file in a directory input seen"
+    assert_runs tool 3
+}
+
+case_fresh_files_are_not_remembered() {
+    make_counted tool 'cat data.txt'
+    printf 'x\n' >data.txt
+    capture r1 fl run -i data.txt -- ./tool
+    cached_paths >cached
+    if grep -qxF "$PWD/data.txt" cached; then
+        fail "a file written just now must not be remembered (racy)"
+    fi
+}
+
+run_case remembered_and_still_correct case_remembered_and_still_correct
+run_case fresh_files_are_not_remembered case_fresh_files_are_not_remembered
+finish
