@@ -2,6 +2,7 @@
 
 #include "exec/runner.hpp"
 #include "key/input_digest.hpp"
+#include "store/hit_log.hpp"
 #include "store/output_files.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -9,7 +10,7 @@
 
 #include <filesystem>
 #include <optional>
-#include <pwd.h>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace fleche::cli {
@@ -55,9 +56,12 @@ class LogCapture {
     bool failed_ = false;
 };
 
+// From the environment rather than getpwuid(): the binary is static, and the
+// NSS modules getpwuid() would load must not be a dependency of fleche.
 std::string user_name() {
-    if (const passwd *pw = ::getpwuid(::geteuid()))
-        return pw->pw_name;
+    for (const char *name : {"USER", "LOGNAME"})
+        if (const char *value = std::getenv(name); value && *value)
+            return value;
     return std::to_string(::geteuid());
 }
 
@@ -116,6 +120,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     for (const auto &output : entry.outputs)
         entry.outputs_size += output.size;
     store.index().put(entry);
+    store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
+#include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
 #include "store/stat_cache.hpp"
 #include "util/clock.hpp"
@@ -50,10 +51,14 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         say("hit " + key.short_key() + ": replayed the run of " +
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
-    try {
-        store.index().record_hit(key.key, now);
-    } catch (const Error &e) {
-        warn(std::string("cannot record the hit: ") + e.what());
+    store::HitLog hits(store.dir());
+    hits.append(key.key, now, now - process_start_ns());
+    if (hits.large()) {
+        try {
+            hits.fold(store.index());
+        } catch (const Error &) {
+            // counts catch up at the next fold
+        }
     }
     return entry.exit_code;
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <memory>
+#include <optional>
 #include <vector>
 #include <zstd.h>
 
@@ -60,13 +61,11 @@ struct DCtx {
 // Decompresses the blob at `path` into `sink`; returns the digest of what was
 // produced. Throws BlobCorrupt when the file is missing, malformed, or the
 // size does not match its header.
-std::string decompress(const std::string &path, const Sink &sink, uint64_t *declared = nullptr) {
+std::string decompress(const std::string &path, const Sink &sink) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
         throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
     Header header = read_header(fd.get(), path);
-    if (declared)
-        *declared = header.size;
     Sha256 hash;
     uint64_t produced = 0;
     auto emit = [&](const char *data, size_t size) {
@@ -129,28 +128,62 @@ bool BlobStore::contains(const std::string &digest) const {
     return ::stat(path_of(digest).c_str(), &st) == 0;
 }
 
+namespace {
+
+struct Bytes {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+};
+
+// The whole content of a blob that fits in memory, decompressed in one call
+// (no streaming context, no window buffer: most blobs are small logs).
+// nullopt when it is too large for that. Throws BlobCorrupt.
+std::optional<Bytes> read_in_memory(const std::string &path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0)
+        throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
+    Header header = read_header(fd.get(), path);
+    if (header.size > in_memory_limit)
+        return std::nullopt;
+    size_t stored = st.st_size > off_t(blob_header_size) ? st.st_size - blob_header_size : 0;
+    auto raw = std::make_unique_for_overwrite<char[]>(stored + 1);
+    size_t got = 0;
+    while (got < stored) {
+        ssize_t n = read_some(fd.get(), raw.get() + got, stored - got);
+        if (n <= 0)
+            throw BlobCorrupt("blob '" + path + "' is truncated");
+        got += static_cast<size_t>(n);
+    }
+    Bytes bytes;
+    bytes.size = header.size;
+    if (header.compression == Compression::none) {
+        if (stored != header.size)
+            throw BlobCorrupt("blob '" + path + "' is truncated");
+        bytes.data = std::move(raw);
+        return bytes;
+    }
+    bytes.data = std::make_unique_for_overwrite<char[]>(header.size + 1);
+    size_t n = ZSTD_decompress(bytes.data.get(), header.size, raw.get(), stored);
+    if (ZSTD_isError(n) || n != header.size)
+        throw BlobCorrupt("blob '" + path + "' cannot be decompressed" +
+                          (ZSTD_isError(n) ? std::string(": ") + ZSTD_getErrorName(n) : ""));
+    return bytes;
+}
+
+} // namespace
+
 void BlobStore::read(const std::string &digest, const Sink &sink) const {
     std::string path = path_of(digest);
-    std::string data;
-    uint64_t declared = 0;
-    bool in_memory = true;
-    std::string actual = decompress(
-        path,
-        [&](const char *p, size_t n) {
-            if (in_memory && data.size() + n > in_memory_limit) {
-                in_memory = false;
-                std::string().swap(data);
-            }
-            if (in_memory)
-                data.append(p, n);
-        },
-        &declared);
-    if (actual != digest)
-        throw BlobCorrupt("blob '" + path + "' does not match its digest");
-    if (in_memory) {
-        sink(data.data(), data.size());
+    if (auto bytes = read_in_memory(path)) {
+        if (sha256_hex({bytes->data.get(), bytes->size}) != digest)
+            throw BlobCorrupt("blob '" + path + "' does not match its digest");
+        sink(bytes->data.get(), bytes->size);
         return;
     }
+    // Too large for memory: a first pass checks, a second one streams.
+    if (decompress(path, [](const char *, size_t) {}) != digest)
+        throw BlobCorrupt("blob '" + path + "' does not match its digest");
     decompress(path, sink);
 }
 
@@ -174,17 +207,30 @@ struct BlobWriter::Zstd {
 };
 
 BlobWriter::BlobWriter(const BlobStore &store)
-    : store_(store), tmp_(store.root() + "/tmp/blob"), zstd_(std::make_unique<Zstd>()) {
+    : store_(store), tmp_(store.root() + "/tmp/blob") {}
+
+BlobWriter::~BlobWriter() = default;
+
+void BlobWriter::write_header(Compression compression, uint64_t size) {
     unsigned char header[blob_header_size] = {};
     std::memcpy(header, blob_magic, 4);
     header[4] = blob_format_version;
-    header[5] = static_cast<uint8_t>(Compression::zstd);
-    if (!write_all(tmp_.fd(), header, sizeof header))
+    header[5] = static_cast<uint8_t>(compression);
+    put_u64le(header + 8, size);
+    if (::pwrite(tmp_.fd(), header, sizeof header, 0) != static_cast<ssize_t>(sizeof header))
         throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
-    ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_compressionLevel, store.compression_level());
 }
 
-BlobWriter::~BlobWriter() = default;
+void BlobWriter::start_stream() {
+    zstd_ = std::make_unique<Zstd>();
+    ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_compressionLevel, store_.compression_level());
+    write_header(Compression::zstd, 0); // the size is known at commit()
+    if (::lseek(tmp_.fd(), blob_header_size, SEEK_SET) < 0)
+        throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
+    std::string pending = std::move(small_);
+    small_.clear();
+    write_compressed(pending.data(), pending.size(), false);
+}
 
 void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
     ZSTD_inBuffer input{data, size, 0};
@@ -204,15 +250,36 @@ void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
 void BlobWriter::write(const char *data, size_t size) {
     hash_.update(data, size);
     size_ += size;
+    if (!zstd_ && small_.size() + size <= small_blob_limit) {
+        small_.append(data, size);
+        return;
+    }
+    if (!zstd_)
+        start_stream();
     write_compressed(data, size, false);
 }
 
-std::string BlobWriter::commit() {
-    write_compressed(nullptr, 0, true);
-    unsigned char size_field[8];
-    put_u64le(size_field, size_);
-    if (::pwrite(tmp_.fd(), size_field, 8, 8) != 8)
+// A small blob is compressed in one call, or kept raw when that saves little,
+// so that reading it back needs no decompression at all.
+void BlobWriter::write_small() {
+    std::string compressed(ZSTD_compressBound(small_.size()), '\0');
+    size_t n = ZSTD_compress(compressed.data(), compressed.size(), small_.data(), small_.size(),
+                             store_.compression_level());
+    bool worth_it = !ZSTD_isError(n) && n < small_.size() - small_.size() / 8;
+    const std::string &payload = worth_it ? compressed.substr(0, n) : small_;
+    write_header(worth_it ? Compression::zstd : Compression::none, size_);
+    if (::pwrite(tmp_.fd(), payload.data(), payload.size(), blob_header_size) !=
+        static_cast<ssize_t>(payload.size()))
         throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
+}
+
+std::string BlobWriter::commit() {
+    if (zstd_) {
+        write_compressed(nullptr, 0, true);
+        write_header(Compression::zstd, size_);
+    } else {
+        write_small();
+    }
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
     make_directories(target.substr(0, target.rfind('/')));

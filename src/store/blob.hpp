@@ -79,14 +79,21 @@ class BlobWriter {
     uint64_t size() const { return size_; }
 
   private:
+    // Blobs up to this size are held in memory and written by commit().
+    static constexpr size_t small_blob_limit = 64 * 1024;
+
+    void write_header(Compression compression, uint64_t size);
+    void start_stream();
     void write_compressed(const void *data, size_t size, bool end);
+    void write_small();
 
     const BlobStore &store_;
     TempFile tmp_;
+    std::string small_;
     Sha256 hash_;
     uint64_t size_ = 0;
     struct Zstd;
-    std::unique_ptr<Zstd> zstd_;
+    std::unique_ptr<Zstd> zstd_; // set once the blob is too large to hold
 };
 
 // Copies a file into the store; returns its digest.

@@ -82,6 +82,8 @@ void enable_wal(Database &db) {
 
 Index::Index(const std::string &path) : db_(path, true) {
     db_.exec("PRAGMA busy_timeout = 30000");
+    // The WAL file persists between runs (see sqlite.cpp): keep it small.
+    db_.exec("PRAGMA journal_size_limit = 16777216");
     prepare_schema();
 }
 
@@ -183,11 +185,6 @@ void Index::put(const Entry &e) {
         output.run();
     }
     transaction.commit();
-}
-
-void Index::record_hit(const std::string &key, int64_t now_ns) {
-    Statement update(db_, "UPDATE entries SET hits = hits + 1, last_use_ns = ? WHERE key = ?");
-    update.bind(1, now_ns).bind(2, key).run();
 }
 
 void Index::remove(const std::string &key) {

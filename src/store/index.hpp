@@ -31,7 +31,6 @@ class Index {
     std::optional<Entry> find(const std::string &key);
     // Inserts or replaces the entry and its outputs in one transaction.
     void put(const Entry &entry);
-    void record_hit(const std::string &key, int64_t now_ns);
     void remove(const std::string &key);
 
     Database &database() { return db_; }

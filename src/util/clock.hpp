@@ -12,4 +12,7 @@ inline int64_t now_ns() {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// When this process started (set by main()), for how long a hit took.
+int64_t &process_start_ns();
+
 } // namespace fleche

@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <fstream>
+#include <functional>
 #include <random>
 
 using namespace fleche;
@@ -54,20 +56,31 @@ TEST_CASE("a blob is named by the SHA-256 of its content and reads back exactly"
 TEST_CASE("a damaged blob is reported, never returned") {
     ScratchDir dir;
     Store store(dir.path().string() + "/store");
-    std::string content = random_bytes(100000);
-    std::string digest = write_blob(store.blobs(), content);
-    std::string path = store.blobs().path_of(digest);
-
-    SUBCASE("flipped payload byte") { flip_byte(path, 5000); }
-    SUBCASE("flipped header byte") { flip_byte(path, 0); }
-    SUBCASE("flipped size field") { flip_byte(path, 8); }
-    SUBCASE("truncated") { std::filesystem::resize_file(path, 5000); }
-    SUBCASE("missing") { std::filesystem::remove(path); }
-
-    std::string seen;
-    CHECK_THROWS_AS(store.blobs().read(digest, [&](const char *p, size_t n) { seen.append(p, n); }),
-                    BlobCorrupt);
-    CHECK(seen.empty());
+    // streamed and compressed, small and compressed, small and stored raw
+    for (std::string content : {random_bytes(100000), std::string(3000, 'x') + "y",
+                                random_bytes(1000)}) {
+        std::string digest = write_blob(store.blobs(), content);
+        std::string path = store.blobs().path_of(digest);
+        std::string good = read_file(path);
+        auto size = static_cast<off_t>(good.size());
+        auto damage = [&](const std::function<void()> &how) {
+            how();
+            std::string seen;
+            CHECK_THROWS_AS(store.blobs().read(digest, [&](const char *p, size_t n) { seen.append(p, n); }),
+                            BlobCorrupt);
+            CHECK(seen.empty());
+            std::filesystem::remove(path);
+            std::ofstream(path, std::ios::binary) << good;
+            CHECK(store.blobs().read_all(digest) == content);
+        };
+        damage([&] { flip_byte(path, size - 3); });
+        damage([&] { flip_byte(path, 20); });
+        damage([&] { flip_byte(path, 0); });
+        damage([&] { flip_byte(path, 8); }); // the size field
+        damage([&] { std::filesystem::resize_file(path, size - 1); });
+        damage([&] { std::filesystem::resize_file(path, 10); });
+        damage([&] { std::filesystem::remove(path); });
+    }
 }
 
 TEST_CASE("an abandoned writer leaves nothing behind") {
