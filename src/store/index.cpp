@@ -82,8 +82,10 @@ void enable_wal(Database &db) {
 
 Index::Index(const std::string &path) : db_(path, true) {
     db_.exec("PRAGMA busy_timeout = 30000");
-    // The WAL file persists between runs (see sqlite.cpp): keep it small.
-    db_.exec("PRAGMA journal_size_limit = 16777216");
+    // The WAL persists between runs and is scanned by every open (see
+    // sqlite.cpp): keep it short.
+    db_.exec("PRAGMA wal_autocheckpoint = 64");
+    db_.exec("PRAGMA journal_size_limit = 1048576");
     prepare_schema();
 }
 
