@@ -30,6 +30,8 @@ int dispatch(int argc, char **argv) {
         fleche::cli::add_run(app, command),
         fleche::cli::add_digest(app, command),
         fleche::cli::add_has(app, command),
+        fleche::cli::add_gc(app, command),
+        fleche::cli::add_verify(app, command),
     };
     try {
         app.parse(split, argv);
