@@ -1,9 +1,9 @@
 #include "store/references.hpp"
 
+#include "util/fs.hpp"
 #include "util/sha256.hpp"
 
 #include <algorithm>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unordered_map>
 
@@ -26,28 +26,13 @@ std::vector<EntryRef> list_entries(Index &index) {
     return entries;
 }
 
-namespace {
-
-std::vector<std::string> names_in(const std::string &dir) {
-    std::vector<std::string> names;
-    if (DIR *d = ::opendir(dir.c_str())) {
-        while (dirent *e = ::readdir(d))
-            if (e->d_name[0] != '.')
-                names.emplace_back(e->d_name);
-        ::closedir(d);
-    }
-    return names;
-}
-
-} // namespace
-
 std::vector<BlobFile> list_blob_files(const std::string &store_dir) {
     std::vector<BlobFile> blobs;
     std::string objects = store_dir + "/objects";
-    for (const auto &shard : names_in(objects)) {
+    for (const auto &shard : directory_entries(objects)) {
         if (shard.size() != 2)
             continue;
-        for (const auto &rest : names_in(objects + "/" + shard)) {
+        for (const auto &rest : directory_entries(objects + "/" + shard)) {
             BlobFile blob{shard + rest, objects + "/" + shard + "/" + rest};
             struct stat st;
             if (!is_hex_digest(blob.digest) || ::lstat(blob.path.c_str(), &st) != 0 ||

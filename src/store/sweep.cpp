@@ -3,9 +3,9 @@
 #include "store/gc.hpp"
 
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/units.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,20 +20,9 @@ int64_t mtime_ns(const struct stat &st) {
     return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-std::vector<std::string> entries_of(const std::string &dir) {
-    std::vector<std::string> names;
-    if (DIR *d = ::opendir(dir.c_str())) {
-        while (dirent *e = ::readdir(d))
-            if (std::string name = e->d_name; name != "." && name != "..")
-                names.push_back(name);
-        ::closedir(d);
-    }
-    return names;
-}
-
 void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result,
                  const Report &verbose) {
-    for (const auto &name : entries_of(store.tmp_dir())) {
+    for (const auto &name : directory_entries(store.tmp_dir())) {
         std::string path = store.tmp_dir() + "/" + name;
         struct stat st;
         if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -54,7 +43,7 @@ void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result
 // two identical runs both believe they hold the lock.
 void sweep_locks(const Store &store, bool dry_run, GcResult &result, const Report &verbose) {
     std::string dir = store.dir() + "/locks";
-    for (const auto &name : entries_of(dir)) {
+    for (const auto &name : directory_entries(dir)) {
         std::string path = dir + "/" + name;
         Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
         if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
@@ -31,6 +32,17 @@ std::pair<std::string, Fd> make_temp_file(const std::string &prefix) {
                                       prefix.substr(0, prefix.rfind('/')) + "'",
                                   errno));
     return {path, Fd(fd)};
+}
+
+std::vector<std::string> directory_entries(const std::string &dir) {
+    std::vector<std::string> names;
+    if (DIR *d = ::opendir(dir.c_str())) {
+        while (dirent *e = ::readdir(d))
+            if (std::string name = e->d_name; name != "." && name != "..")
+                names.push_back(name);
+        ::closedir(d);
+    }
+    return names;
 }
 
 void remove_tree(const std::string &path) {
