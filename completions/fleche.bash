@@ -16,7 +16,7 @@ _fleche()
 
     local key_opts="-e --env -i --input -o --output --salt --key-cwd --stdin --cache-failures --help"
     local run_opts="--refresh --no-store -v --verbose"
-    local commands="run digest has help"
+    local commands="run digest has gc verify help"
 
     # The subcommand, and the position of "--" in COMP_WORDS (everything after it is the
     # wrapped command, completed like a command line of its own).
@@ -46,10 +46,19 @@ _fleche()
             return
             ;;
         help)
-            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has" -- "$cur"))
+            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has gc verify" -- "$cur"))
             return
             ;;
         run | digest | has) ;;
+        gc)
+            [[ $prev == --max-size || $prev == --max-age || $prev == --max-entries ]] && return
+            COMPREPLY=($(compgen -W "--max-size --max-age --max-entries --dry-run -v --verbose --help" -- "$cur"))
+            return
+            ;;
+        verify)
+            COMPREPLY=($(compgen -W "--repair --help" -- "$cur"))
+            return
+            ;;
         *) return ;;
     esac
 

@@ -3,7 +3,7 @@
 
 # True while no subcommand has been typed yet.
 function __fleche_needs_command
-    not __fish_seen_subcommand_from run digest has help
+    not __fish_seen_subcommand_from run digest has gc verify help
 end
 
 # True when the subcommand is one of the arguments and no "--" has been typed after it.
@@ -40,6 +40,8 @@ complete -c fleche -n __fleche_needs_command -l version -d 'Show the version and
 complete -c fleche -n __fleche_needs_command -a run -d 'Replay a stored result, or run and store'
 complete -c fleche -n __fleche_needs_command -a digest -d 'Print the key of an invocation'
 complete -c fleche -n __fleche_needs_command -a has -d 'Exit 0 when a result is stored, 1 when not'
+complete -c fleche -n __fleche_needs_command -a gc -d 'Evict entries beyond the limits, remove unused files'
+complete -c fleche -n __fleche_needs_command -a verify -d 'Re-hash every blob and check every entry'
 complete -c fleche -n __fleche_needs_command -a help -d 'Show help'
 complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has' -a 'run digest has'
 
@@ -60,6 +62,15 @@ set -l run '__fleche_before_dashdash run'
 complete -c fleche -n $run -l refresh -d 'Run the command and overwrite the stored entry'
 complete -c fleche -n $run -l no-store -d 'Run the command without lookup or storing'
 complete -c fleche -n $run -s v -l verbose -d 'Print hit or miss on stderr'
+
+# gc and verify.
+set -l gc '__fish_seen_subcommand_from gc'
+complete -c fleche -n $gc -l max-size -x -d 'Keep at most this much (as 500M, 20G)'
+complete -c fleche -n $gc -l max-age -x -d 'Evict entries unused for this long (as 30d)'
+complete -c fleche -n $gc -l max-entries -x -d 'Keep at most this many entries'
+complete -c fleche -n $gc -l dry-run -d 'Say what would be removed, remove nothing'
+complete -c fleche -n $gc -s v -l verbose -d 'List every entry and file removed'
+complete -c fleche -n '__fish_seen_subcommand_from verify' -l repair -d 'Drop broken entries, damaged and orphan blobs'
 
 # After "--": the wrapped command and its arguments.
 complete -c fleche -n __fleche_after_dashdash -a '(__fleche_complete_wrapped)'

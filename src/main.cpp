@@ -36,6 +36,8 @@ int dispatch(int argc, char **argv) {
         {"run", fleche::cli::add_run},
         {"digest", fleche::cli::add_digest},
         {"has", fleche::cli::add_has},
+        {"gc", fleche::cli::add_gc},
+        {"verify", fleche::cli::add_verify},
     };
     // Setting up every subcommand's options is a good part of a hit's time
     // (callgrind): when the first word names a subcommand, set up that one.

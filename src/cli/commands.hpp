@@ -23,5 +23,7 @@ struct Subcommand {
 Subcommand add_run(CLI::App &app, const CommandWords &command);
 Subcommand add_digest(CLI::App &app, const CommandWords &command);
 Subcommand add_has(CLI::App &app, const CommandWords &command);
+Subcommand add_gc(CLI::App &app, const CommandWords &command);
+Subcommand add_verify(CLI::App &app, const CommandWords &command);
 
 } // namespace fleche::cli

@@ -3,9 +3,11 @@
 #include "exec/runner.hpp"
 #include "key/input_digest.hpp"
 #include "store/hit_log.hpp"
+#include "store/auto_gc.hpp"
 #include "store/output_files.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 #include "util/text.hpp"
 
 #include <filesystem>
@@ -108,6 +110,14 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     return {};
 }
 
+void start_gc_if_due(const store::Store &store) {
+    try {
+        store::start_gc_if_due(store, store::limits_from_environment());
+    } catch (const Error &e) {
+        warn(std::string(e.what()) + "; the store is not trimmed");
+    }
+}
+
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
                   const exec::RunResult &result, const RunOptions &options) {
     auto outputs = store::capture_outputs(store.blobs(), options.invocation.outputs);
@@ -120,7 +130,9 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     for (const auto &output : entry.outputs)
         entry.outputs_size += output.size;
     store.index().put(entry);
+    test_hook("stored");
     store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
+    start_gc_if_due(store);
 }
 
 } // namespace

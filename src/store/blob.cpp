@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -200,6 +201,10 @@ std::string BlobStore::read_unverified(const std::string &digest, int fd) const 
     });
 }
 
+std::string BlobStore::content_digest(const std::string &digest) const {
+    return decompress(path_of(digest), [](const char *, size_t) {});
+}
+
 struct BlobWriter::Zstd {
     ZSTD_CCtx *ctx = ZSTD_createCCtx();
     std::vector<char> out = std::vector<char>(ZSTD_CStreamOutSize());
@@ -280,12 +285,16 @@ std::string BlobWriter::commit() {
     } else {
         write_small();
     }
+    test_hook("blob-written");
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
     make_directories(target.substr(0, target.rfind('/')));
     // Renaming over an existing blob is fine: same name, same content, and it
-    // repairs a copy that was damaged.
+    // repairs a copy that was damaged. The renamed file carries the mtime of
+    // this write, which gc's grace period relies on (see gc.hpp).
+    test_hook("blob-rename");
     tmp_.commit(target);
+    test_hook("blob-renamed");
     return digest;
 }
 

@@ -57,6 +57,9 @@ class BlobStore {
     // Decompresses to `fd` without a prior check and returns the digest of
     // what was written; the caller compares it before using the data.
     std::string read_unverified(const std::string &digest, int fd) const;
+    // Decodes the whole blob and returns the digest of its content (verify
+    // compares it with the name). Throws BlobCorrupt.
+    std::string content_digest(const std::string &digest) const;
 
   private:
     std::string root_;

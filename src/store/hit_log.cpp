@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <map>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,8 +50,22 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
     char line[128];
     int n = std::snprintf(line, sizeof line, "%s %lld %lld\n", key.c_str(), (long long)when_ns,
                           (long long)duration_ns);
-    Fd fd(::open((dir_ + "/hits.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-    return fd && write_all(fd.get(), line, static_cast<size_t>(n));
+    std::string path = dir_ + "/hits.log";
+    // A fold may take the log away between our open and our write: writers
+    // hold a shared lock while they write, the fold an exclusive one before
+    // it reads, and a writer whose file is no longer the log tries again.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd || ::flock(fd.get(), LOCK_SH) != 0)
+            return false;
+        struct stat opened, current;
+        if (::fstat(fd.get(), &opened) != 0)
+            return false;
+        if (::stat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
+            current.st_dev == opened.st_dev)
+            return write_all(fd.get(), line, static_cast<size_t>(n));
+    }
+    return false;
 }
 
 bool HitLog::large() const {
@@ -65,6 +80,12 @@ void HitLog::fold(Index &index) const {
     std::string mine = log + "." + std::to_string(::getpid());
     if (::rename(log.c_str(), mine.c_str()) != 0)
         return; // nothing logged
+    {
+        // Wait for writers that opened the log before it was renamed.
+        Fd fd(::open(mine.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd)
+            ::flock(fd.get(), LOCK_EX);
+    }
     std::string text = read_file(mine);
     ::unlink(mine.c_str());
     try {

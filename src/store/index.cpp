@@ -191,9 +191,31 @@ void Index::put(const Entry &e) {
 
 void Index::remove(const std::string &key) {
     Transaction transaction(db_);
+    erase(key);
+    transaction.commit();
+}
+
+void Index::erase(const std::string &key) {
     Statement(db_, "DELETE FROM outputs WHERE key = ?").bind(1, key).run();
     Statement(db_, "DELETE FROM entries WHERE key = ?").bind(1, key).run();
+}
+
+std::vector<std::string>
+Index::remove_unused(const std::vector<std::pair<std::string, int64_t>> &entries) {
+    std::vector<std::string> removed;
+    Transaction transaction(db_);
+    Statement last_use(db_, "SELECT last_use_ns FROM entries WHERE key = ?");
+    for (const auto &[key, seen_last_use] : entries) {
+        last_use.bind(1, key);
+        bool unchanged = last_use.step() && last_use.integer(0) == seen_last_use;
+        last_use.reset();
+        if (unchanged) {
+            erase(key);
+            removed.push_back(key);
+        }
+    }
     transaction.commit();
+    return removed;
 }
 
 } // namespace fleche::store

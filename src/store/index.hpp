@@ -17,6 +17,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fleche::store {
 
@@ -32,11 +34,19 @@ class Index {
     // Inserts or replaces the entry and its outputs in one transaction.
     void put(const Entry &entry);
     void remove(const std::string &key);
+    // Removes each (key, last_use_ns) entry unless it was used or stored again
+    // since that last use (gc decides on a snapshot), in one transaction.
+    // Returns the keys removed.
+    std::vector<std::string>
+    remove_unused(const std::vector<std::pair<std::string, int64_t>> &entries);
 
     Database &database() { return db_; }
 
   private:
     void prepare_schema();
+    // Deletes the rows of `key` from every table keyed by it, inside the
+    // caller's transaction: the one place to extend with a new such table.
+    void erase(const std::string &key);
     Database db_;
 };
 

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <dirent.h>
 #include <fcntl.h>
 #include <set>
 #include <sys/stat.h>
@@ -28,13 +27,7 @@ std::string link_target(const std::string &path) {
 }
 
 std::vector<std::string> sorted_children(const std::string &dir) {
-    std::vector<std::string> names;
-    if (DIR *d = ::opendir(dir.c_str())) {
-        while (dirent *e = ::readdir(d))
-            if (std::string name = e->d_name; name != "." && name != "..")
-                names.push_back(name);
-        ::closedir(d);
-    }
+    std::vector<std::string> names = directory_entries(dir);
     std::sort(names.begin(), names.end());
     return names;
 }

@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <sqlite3.h>
 
@@ -89,7 +90,10 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Transaction::Transaction(Database &db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database &db) : db_(db) {
+    test_hook("index-begin");
+    db_.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
     if (!done_)
@@ -97,6 +101,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
+    test_hook("index-commit");
     db_.exec("COMMIT");
     done_ = true;
 }

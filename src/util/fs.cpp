@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
@@ -51,6 +52,17 @@ void TempFile::commit(const std::string &target) {
     if (::rename(path_.c_str(), target.c_str()) != 0)
         throw Error(errno_message("cannot move '" + path_ + "' to '" + target + "'", errno));
     committed_ = true;
+}
+
+std::vector<std::string> directory_entries(const std::string &dir) {
+    std::vector<std::string> names;
+    if (DIR *d = ::opendir(dir.c_str())) {
+        while (dirent *e = ::readdir(d))
+            if (std::string name = e->d_name; name != "." && name != "..")
+                names.push_back(name);
+        ::closedir(d);
+    }
+    return names;
 }
 
 void remove_tree(const std::string &path) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <sys/types.h>
 #include <utility>
+#include <vector>
 
 namespace fleche {
 
@@ -36,6 +37,10 @@ class TempFile {
     Fd fd_;
     bool committed_ = false;
 };
+
+// The names in a directory, except "." and "..", in no particular order;
+// empty when it cannot be read.
+std::vector<std::string> directory_entries(const std::string &dir);
 
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);

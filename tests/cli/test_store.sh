@@ -110,6 +110,9 @@ damage_then_check() {
     check_gen_result d2
     assert_runs gen $((before + 1)) "$desc: the entry was stored again (hit)"
     assert_file_eq want.err d2.err "$desc: next run is a clean hit (no warning)"
+    # The damaged copies were replaced: nothing left for verify to find.
+    capture v fl verify
+    assert_eq 0 "$RC" "$desc: verify after the repair run: $(cat v.out)"
 }
 
 store_then_list_blobs() {
@@ -310,6 +313,7 @@ case_store_full() {
     # Nothing half-stored: the next run runs again; once there is room it is stored.
     rm full/filler
     assert_eq ok "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA integrity_check')" "index intact"
+    assert_exit 0 fl verify
     capture r2 fl run -- ./big
     assert_file_eq payload r2.out
     capture r3 fl run -- ./big

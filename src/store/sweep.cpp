@@ -1,0 +1,83 @@
+// The file-level half of gc: orphan blobs, stale temporary files, leftover
+// locks (see gc.hpp for why each removal is safe next to running stores).
+#include "store/gc.hpp"
+
+#include "util/fd.hpp"
+#include "util/fs.hpp"
+#include "util/units.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace fleche::store {
+
+namespace {
+
+int64_t mtime_ns(const struct stat &st) {
+    return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result,
+                 const Report &verbose) {
+    for (const auto &name : directory_entries(store.tmp_dir())) {
+        std::string path = store.tmp_dir() + "/" + name;
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+            mtime_ns(st) >= now - stale_temp_ns)
+            continue;
+        if (!dry_run && ::unlink(path.c_str()) != 0)
+            continue;
+        ++result.temps;
+        result.temp_bytes += static_cast<uint64_t>(st.st_size);
+        if (verbose)
+            verbose(std::string(dry_run ? "would remove" : "removed") + " temporary file " +
+                    path + " (" + format_size(static_cast<uint64_t>(st.st_size)) + ")");
+    }
+}
+
+// A lock file that we can lock is not in use. KeyLock re-checks after locking
+// that its file is still the one at the path, so removing it here cannot let
+// two identical runs both believe they hold the lock.
+void sweep_locks(const Store &store, bool dry_run, GcResult &result, const Report &verbose) {
+    std::string dir = store.dir() + "/locks";
+    for (const auto &name : directory_entries(dir)) {
+        std::string path = dir + "/" + name;
+        Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+        if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+            continue;
+        if (!dry_run && ::unlink(path.c_str()) != 0)
+            continue;
+        ++result.locks;
+        if (verbose)
+            verbose(std::string(dry_run ? "would remove" : "removed") + " unused lock " + path);
+    }
+}
+
+} // namespace
+
+bool remove_orphan_blob(const Store &store, const BlobFile &blob, int64_t now) {
+    if (blob.mtime_ns >= now - blob_grace_ns)
+        return false;
+    std::string aside = store.tmp_dir() + "/gc." + std::to_string(::getpid()) + "." + blob.digest;
+    if (::rename(blob.path.c_str(), aside.c_str()) != 0)
+        return false; // gone already (another gc)
+    struct stat st;
+    if (::lstat(aside.c_str(), &st) == 0 && mtime_ns(st) >= now - blob_grace_ns) {
+        // A run stored this blob again after we listed it: put it back.
+        ::rename(aside.c_str(), blob.path.c_str());
+        return false;
+    }
+    ::unlink(aside.c_str());
+    return true;
+}
+
+void sweep_temps_and_locks(const Store &store, bool dry_run, int64_t now, GcResult &result,
+                           const Report &verbose) {
+    sweep_temps(store, dry_run, now, result, verbose);
+    sweep_locks(store, dry_run, result, verbose);
+}
+
+} // namespace fleche::store

@@ -1,0 +1,132 @@
+#include "store/verify.hpp"
+
+#include "store/gc.hpp"
+#include "store/references.hpp"
+#include "util/clock.hpp"
+#include "util/sha256.hpp"
+
+#include <unistd.h>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace fleche::store {
+
+namespace {
+
+enum class BlobState { good, damaged };
+
+// Every blob file checked against its name; damaged ones are recorded.
+std::unordered_map<std::string, BlobState> check_blobs(Store &store,
+                                                       const std::vector<BlobFile> &files,
+                                                       VerifyResult &result,
+                                                       const VerifyProgress &progress) {
+    std::unordered_map<std::string, BlobState> states;
+    for (size_t i = 0; i < files.size(); ++i) {
+        const BlobFile &file = files[i];
+        std::string why;
+        try {
+            if (store.blobs().content_digest(file.digest) != file.digest)
+                why = "its content does not match its name";
+        } catch (const BlobCorrupt &e) {
+            why = e.what();
+        }
+        states[file.digest] = why.empty() ? BlobState::good : BlobState::damaged;
+        if (!why.empty()) {
+            result.problems.push_back("damaged blob " + file.path + ": " + why);
+            result.damaged_blobs.push_back(file.path);
+        }
+        ++result.blobs;
+        result.blob_bytes += file.size;
+        if (progress)
+            progress(i + 1, files.size());
+    }
+    return states;
+}
+
+// The first reason why `entry` cannot be replayed, or "".
+std::string entry_problem(const EntryRef &entry, const std::string &key_record,
+                          const std::unordered_map<std::string, BlobState> &states) {
+    if (sha256_hex(key_record) != entry.key)
+        return "its key does not match its key record";
+    for (const auto &blob : entry.blobs) {
+        auto it = states.find(blob);
+        if (it == states.end())
+            return "blob " + blob.substr(0, 12) + " is missing";
+        if (it->second == BlobState::damaged)
+            return "blob " + blob.substr(0, 12) + " is damaged";
+    }
+    return "";
+}
+
+std::unordered_map<std::string, std::string> key_records(Index &index) {
+    std::unordered_map<std::string, std::string> records;
+    Statement rows(index.database(), "SELECT key, key_record FROM entries");
+    while (rows.step())
+        records.emplace(rows.text(0), rows.text(1));
+    return records;
+}
+
+void check_index(Index &index, VerifyResult &result) {
+    Statement check(index.database(), "PRAGMA quick_check");
+    while (check.step())
+        if (std::string line = check.text(0); line != "ok") {
+            result.problems.push_back("the index is damaged: " + line);
+            result.index_damaged = true;
+        }
+}
+
+void repair(Store &store, const std::vector<BlobFile> &files,
+            const std::unordered_set<std::string> &referenced, VerifyResult &result) {
+    for (const auto &key : result.broken_entries) {
+        store.index().remove(key);
+        ++result.removed_entries;
+    }
+    for (const auto &path : result.damaged_blobs)
+        if (::unlink(path.c_str()) == 0)
+            ++result.removed_blobs;
+    int64_t now = now_ns();
+    for (const auto &file : files) {
+        if (referenced.count(file.digest) || ::access(file.path.c_str(), F_OK) != 0)
+            continue;
+        if (remove_orphan_blob(store, file, now))
+            ++result.removed_blobs;
+        else
+            ++result.kept_recent_orphans;
+    }
+}
+
+} // namespace
+
+VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress &progress) {
+    VerifyResult result;
+    check_index(store.index(), result);
+    // Entries before blobs: a run stores its blobs before its entry, so every
+    // blob of an entry listed here is already in objects/ when we list it.
+    auto records = key_records(store.index());
+    std::vector<EntryRef> entries = list_entries(store.index());
+    std::vector<BlobFile> files = list_blob_files(store.dir());
+    auto states = check_blobs(store, files, result, progress);
+    std::unordered_set<std::string> referenced;
+    for (const auto &entry : entries) {
+        ++result.entries;
+        std::string why = entry_problem(entry, records[entry.key], states);
+        if (!why.empty()) {
+            result.problems.push_back("broken entry " + entry.key.substr(0, 12) + " (" +
+                                      entry.command + "): " + why);
+            result.broken_entries.push_back(entry.key);
+        } else {
+            referenced.insert(entry.blobs.begin(), entry.blobs.end());
+        }
+    }
+    for (const auto &file : files) {
+        if (!referenced.count(file.digest) && states[file.digest] == BlobState::good) {
+            ++result.orphans;
+            result.orphan_bytes += file.size;
+        }
+    }
+    if (repair_store)
+        repair(store, files, referenced, result);
+    return result;
+}
+
+} // namespace fleche::store

@@ -1,0 +1,19 @@
+// Test-only fault injection: the crash-safety tests stop or kill fleche at
+// named points of storing an entry, then check what is left in the store.
+//
+//   FLECHE_TEST_KILL_POINT=NAME[@N]  SIGKILL at the N-th (default 1st) time
+//                                    the point NAME is reached
+//   FLECHE_TEST_STOP_POINT=NAME[@N]  SIGSTOP there instead (the test then
+//                                    does something and sends SIGCONT)
+//
+// Points: blob-written (a blob's data is written, not yet committed),
+// blob-rename (before its rename into objects/), blob-renamed (after it),
+// index-begin (before a transaction), index-commit (inside the transaction, before COMMIT), stored (after it).
+// Unset variables cost one getenv per point, and only on the store path.
+#pragma once
+
+namespace fleche {
+
+void test_hook(const char *point);
+
+} // namespace fleche
