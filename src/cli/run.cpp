@@ -1,7 +1,11 @@
 // fleche run: replay a stored result, or run CMD and store it.
+#include "cli/closest.hpp"
 #include "cli/commands.hpp"
+#include "cli/expiry.hpp"
+#include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
+#include "store/counters.hpp"
 #include "store/key_lock.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -30,27 +34,35 @@ std::unique_ptr<store::Store> open_store() {
 // Replays the stored entry if there is a usable one; returns the stored exit
 // code then. A damaged entry is a miss (with a warning), never a wrong replay.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
-                           std::string &miss_reason) {
+                           std::string &miss_reason, int64_t started_ns) {
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry) {
         miss_reason = lookup.miss_reason;
         return std::nullopt;
     }
     const store::Entry &entry = *lookup.entry;
+    Freshness fresh = freshness(entry, options, started_ns);
+    if (fresh == Freshness::expired) {
+        miss_reason = expiry_reason(entry, options, started_ns);
+        return std::nullopt;
+    }
     try {
         replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
         miss_reason = "the stored entry is damaged";
+        store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
+    if (fresh == Freshness::stale)
+        refresh_in_background(key, options);
     int64_t now = now_ns();
     if (options.verbose)
         say("hit " + key.short_key() + ": replayed the run of " +
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
     try {
-        store.index().record_hit(key.key, now);
+        store.index().record_hit(key.key, now, entry.name, entry.wall_ns() - (now - started_ns));
     } catch (const Error &e) {
         warn(std::string("cannot record the hit: ") + e.what());
     }
@@ -69,6 +81,10 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
 }
 
 int run(RunOptions &options) {
+    int64_t started = now_ns();
+    resolve_labels(options);
+    if (auto refresh_key = take_refresh_key())
+        return run_background_refresh(options, *refresh_key);
     PreparedKey key = prepare_key(options.invocation);
     if (options.no_store) {
         if (options.verbose)
@@ -81,13 +97,15 @@ int run(RunOptions &options) {
     std::string reason = "--refresh";
     try {
         if (!options.refresh)
-            if (auto status = try_hit(*store, key, options, reason))
+            if (auto status = try_hit(*store, key, options, reason, started))
                 return *status;
         auto lock = lock_key(*store, key);
         // The identical run we may have waited for has stored its result.
         if (!options.refresh && lock)
-            if (auto status = try_hit(*store, key, options, reason))
+            if (auto status = try_hit(*store, key, options, reason, now_ns()))
                 return *status;
+        if (options.verbose && reason == nothing_stored)
+            reason = one_line_reason(store->index(), key, entry_labels(options, key.record.argv[0]).name);
         if (options.verbose)
             say("miss " + key.short_key() + ": " + reason);
         return run_and_record(store.get(), key, options);

@@ -1,5 +1,6 @@
 #include "store/index.hpp"
 
+#include "store/counters.hpp"
 #include "util/error.hpp"
 
 #include <chrono>
@@ -52,6 +53,25 @@ CREATE TABLE stat_cache(
   mtime_ns INTEGER NOT NULL,
   ctime_ns INTEGER NOT NULL,
   digest TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE tags(
+  key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(key, name)
+) WITHOUT ROWID;
+CREATE INDEX tags_name ON tags(name, value);
+CREATE INDEX entries_name ON entries(name);
+CREATE INDEX entries_started ON entries(started_ns);
+CREATE TABLE counters(
+  name TEXT NOT NULL,
+  shard INTEGER NOT NULL,
+  hits INTEGER NOT NULL DEFAULT 0,
+  misses INTEGER NOT NULL DEFAULT 0,
+  stored INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  saved_ns INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, shard)
 ) WITHOUT ROWID;
 )sql";
 
@@ -182,18 +202,26 @@ void Index::put(const Entry &e) {
         output.bind(6, o.target).bind(7, int64_t(o.size));
         output.run();
     }
+    write_tags(db_, e.key, e.tags);
+    bump_counters(db_, e.name, e.key, {.misses = 1, .stored = 1});
     transaction.commit();
 }
 
-void Index::record_hit(const std::string &key, int64_t now_ns) {
+void Index::record_hit(const std::string &key, int64_t now_ns, const std::string &name,
+                       int64_t saved_ns) {
+    // One transaction, so that counting costs a hit no extra commit.
+    Transaction transaction(db_);
     Statement update(db_, "UPDATE entries SET hits = hits + 1, last_use_ns = ? WHERE key = ?");
     update.bind(1, now_ns).bind(2, key).run();
+    bump_counters(db_, name, key, {.hits = 1, .saved_ns = saved_ns});
+    transaction.commit();
 }
 
 void Index::remove(const std::string &key) {
     Transaction transaction(db_);
     Statement(db_, "DELETE FROM outputs WHERE key = ?").bind(1, key).run();
     Statement(db_, "DELETE FROM entries WHERE key = ?").bind(1, key).run();
+    write_tags(db_, key, {});
     transaction.commit();
 }
 

@@ -8,6 +8,9 @@
 //           last_use_ns)
 //   outputs(key, path, type, executable, blob, target, size; PRIMARY KEY(key, path))
 //   stat_cache(path PRIMARY KEY, dev, ino, size, mtime_ns, ctime_ns, digest)
+//   tags(key, name, value; PRIMARY KEY(key, name))
+//   counters(name, shard, hits, misses, stored, errors, saved_ns;
+//            PRIMARY KEY(name, shard)), see counters.hpp
 // Times are nanoseconds since the epoch. An index with a newer version than
 // index_schema_version is refused, never rewritten.
 #pragma once
@@ -31,7 +34,10 @@ class Index {
     std::optional<Entry> find(const std::string &key);
     // Inserts or replaces the entry and its outputs in one transaction.
     void put(const Entry &entry);
-    void record_hit(const std::string &key, int64_t now_ns);
+    // Counts the hit on the entry and in the counters of `name`, saving
+    // `saved_ns` (the stored wall time minus the time the hit took).
+    void record_hit(const std::string &key, int64_t now_ns, const std::string &name,
+                    int64_t saved_ns);
     void remove(const std::string &key);
 
     Database &database() { return db_; }

@@ -45,8 +45,8 @@ TEST_CASE("entries round-trip through the index, and hits are counted") {
     CHECK(e->exit_code == 3);
     CHECK(e->wall_ns() == 150);
     CHECK(e->outputs == sample("k").outputs);
-    index.record_hit("k", 999);
-    index.record_hit("k", 1000);
+    index.record_hit("k", 999, "true", 5);
+    index.record_hit("k", 1000, "true", 7);
     e = index.find("k");
     CHECK(e->hits == 2);
     CHECK(e->last_use_ns == 1000);
