@@ -30,6 +30,11 @@ int dispatch(int argc, char **argv) {
         fleche::cli::add_run(app, command),
         fleche::cli::add_digest(app, command),
         fleche::cli::add_has(app, command),
+        fleche::cli::add_query(app, command),
+        fleche::cli::add_show(app, command),
+        fleche::cli::add_rm(app, command),
+        fleche::cli::add_explain(app, command),
+        fleche::cli::add_stats(app, command),
     };
     try {
         app.parse(split, argv);

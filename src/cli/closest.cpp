@@ -58,7 +58,7 @@ std::string one_line_reason(store::Index &index, const PreparedKey &key, const s
         line += " (and " + std::to_string(more) + " more difference" + (more > 1 ? "s" : "") +
                 " from " + short_key + ")";
     else
-        line += " (since " + short_key + ")";
+        line += " (compared with " + short_key + ")";
     return line;
 }
 

@@ -23,5 +23,10 @@ struct Subcommand {
 Subcommand add_run(CLI::App &app, const CommandWords &command);
 Subcommand add_digest(CLI::App &app, const CommandWords &command);
 Subcommand add_has(CLI::App &app, const CommandWords &command);
+Subcommand add_query(CLI::App &app, const CommandWords &command);
+Subcommand add_show(CLI::App &app, const CommandWords &command);
+Subcommand add_rm(CLI::App &app, const CommandWords &command);
+Subcommand add_explain(CLI::App &app, const CommandWords &command);
+Subcommand add_stats(CLI::App &app, const CommandWords &command);
 
 } // namespace fleche::cli
