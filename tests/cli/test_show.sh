@@ -34,7 +34,7 @@ case_text() {
 }
 
 case_streams() {
-    make_counted t 'echo o1; echo e1 >&2; echo o2; echo e2 >&2'
+    make_counted t 'echo o1; sleep 0.1; echo e1 >&2; sleep 0.1; echo o2; sleep 0.1; echo e2 >&2'
     fl run -- ./t >/dev/null 2>&1
     local key
     key=$(fl query --keys)
@@ -47,7 +47,9 @@ case_streams() {
     assert_file_content l.out $'o1\no2\n'
     assert_file_content l.err $'e1\ne2\n'
     fl show --log "$key" >both.out 2>&1
-    assert_file_content both.out $'o1\ne1\no2\ne2\n' "--log keeps the order"
+    fl run -- ./t >hit.out 2>&1
+    assert_file_eq hit.out both.out "--log replays in the stored order, as a hit does"
+    assert_eq 4 "$(wc -l <both.out)"
     assert_exit 125 fl show --stdout --json "$key"
 }
 
