@@ -15,8 +15,8 @@ _fleche()
     _init_completion -s || return
 
     local key_opts="-e --env -i --input -o --output --salt --key-cwd --stdin --cache-failures --help"
-    local run_opts="--refresh --no-store -v --verbose"
-    local commands="run digest has gc verify help"
+    local run_opts="--refresh --no-store -v --verbose --tag --name --ttl --stale"
+    local commands="run digest has gc verify explain query show rm stats help"
 
     # The subcommand, and the position of "--" in COMP_WORDS (everything after it is the
     # wrapped command, completed like a command line of its own).
@@ -46,10 +46,10 @@ _fleche()
             return
             ;;
         help)
-            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has gc verify" -- "$cur"))
+            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has gc verify explain query show rm stats" -- "$cur"))
             return
             ;;
-        run | digest | has) ;;
+        run | digest | has | explain) ;;
         gc)
             [[ $prev == --max-size || $prev == --max-age || $prev == --max-entries ]] && return
             COMPREPLY=($(compgen -W "--max-size --max-age --max-entries --dry-run -v --verbose --help" -- "$cur"))
@@ -57,6 +57,30 @@ _fleche()
             ;;
         verify)
             COMPREPLY=($(compgen -W "--repair --help" -- "$cur"))
+            return
+            ;;
+        query)
+            case $prev in
+                --sort) COMPREPLY=($(compgen -W "time duration size hits" -- "$cur")) ;;
+                --input) _filedir ;;
+                --name | --cmd | --arg | --tag | --exit | --since | --before | --limit) ;;
+                *) COMPREPLY=($(compgen -W "--name --cmd --arg --tag --exit --failed --since --before --input --sort --limit --json --keys --rm --help" -- "$cur")) ;;
+            esac
+            return
+            ;;
+        show)
+            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--stdout --stderr --log --json --help" -- "$cur"))
+            return
+            ;;
+        rm)
+            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur"))
+            return
+            ;;
+        stats)
+            case $prev in
+                --by) COMPREPLY=($(compgen -W "name" -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W "--by --json --zero --help" -- "$cur")) ;;
+            esac
             return
             ;;
         *) return ;;
@@ -71,14 +95,14 @@ _fleche()
             COMPREPLY=($(compgen -e -- "$cur"))
             return
             ;;
-        --salt)
+        --salt | --tag | --name | --ttl | --stale)
             return
             ;;
     esac
     $split && return
 
     local opts="$key_opts"
-    [[ $sub == run ]] && opts+=" $run_opts"
+    [[ $sub == run || $sub == explain ]] && opts+=" $run_opts"
     # Only options may come before "--", so offer them (and "--") for any word here.
     COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 } &&

@@ -3,7 +3,7 @@
 
 # True while no subcommand has been typed yet.
 function __fleche_needs_command
-    not __fish_seen_subcommand_from run digest has gc verify help
+    not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats help
 end
 
 # True when the subcommand is one of the arguments and no "--" has been typed after it.
@@ -42,11 +42,16 @@ complete -c fleche -n __fleche_needs_command -a digest -d 'Print the key of an i
 complete -c fleche -n __fleche_needs_command -a has -d 'Exit 0 when a result is stored, 1 when not'
 complete -c fleche -n __fleche_needs_command -a gc -d 'Evict entries beyond the limits, remove unused files'
 complete -c fleche -n __fleche_needs_command -a verify -d 'Re-hash every blob and check every entry'
+complete -c fleche -n __fleche_needs_command -a explain -d 'Say whether run would hit, and what differs'
+complete -c fleche -n __fleche_needs_command -a query -d 'List stored entries matching filters'
+complete -c fleche -n __fleche_needs_command -a show -d 'Print a stored entry'
+complete -c fleche -n __fleche_needs_command -a rm -d 'Remove stored entries'
+complete -c fleche -n __fleche_needs_command -a stats -d 'Print hits, misses, time saved and store size'
 complete -c fleche -n __fleche_needs_command -a help -d 'Show help'
-complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has' -a 'run digest has'
+complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats' -a 'run digest has gc verify explain query show rm stats'
 
 # Key options: run, digest, has.
-set -l key '__fleche_before_dashdash run digest has'
+set -l key '__fleche_before_dashdash run digest has explain'
 complete -c fleche -n $key -s e -l env -x -a '(set -xn)' -d 'Put an environment variable (NAME or GLOB) into the key'
 complete -c fleche -n $key -s i -l input -r -F -d 'Declare an input (file, directory or glob)'
 complete -c fleche -n $key -s o -l output -r -F -d 'Declare an output (file, directory or glob)'
@@ -58,10 +63,40 @@ complete -c fleche -n $key -l help -d 'Show help for this command'
 complete -c fleche -n $key -a '\--' -d 'End of fleche options; the command follows'
 
 # run only.
-set -l run '__fleche_before_dashdash run'
+set -l run '__fleche_before_dashdash run explain'
 complete -c fleche -n $run -l refresh -d 'Run the command and overwrite the stored entry'
 complete -c fleche -n $run -l no-store -d 'Run the command without lookup or storing'
 complete -c fleche -n $run -s v -l verbose -d 'Print hit or miss on stderr'
+complete -c fleche -n $run -l tag -x -d 'Attach a tag (NAME=VALUE) to the stored entry'
+complete -c fleche -n $run -l name -x -d 'Label the stored entry'
+complete -c fleche -n $run -l ttl -x -d 'Treat older results as a miss'
+complete -c fleche -n $run -l stale -x -d 'Replay older results and refresh them in the background'
+
+# query, show, rm, stats.
+set -l query '__fish_seen_subcommand_from query'
+complete -c fleche -n $query -l name -x -d 'Entries whose name matches GLOB'
+complete -c fleche -n $query -l cmd -x -d 'Entries whose command line matches GLOB'
+complete -c fleche -n $query -l arg -x -d 'Entries with this exact argument'
+complete -c fleche -n $query -l tag -x -d 'Entries with this tag (NAME or NAME=VALUE)'
+complete -c fleche -n $query -l exit -x -d 'Entries that exited with N'
+complete -c fleche -n $query -l failed -d 'Entries with a non-zero exit code'
+complete -c fleche -n $query -l since -x -d 'Entries started at or after DURATION ago or DATE'
+complete -c fleche -n $query -l before -x -d 'Entries started before DURATION ago or DATE'
+complete -c fleche -n $query -l input -r -F -d 'Entries that declared this input'
+complete -c fleche -n $query -l sort -x -a 'time duration size hits' -d 'Order of the entries'
+complete -c fleche -n $query -l limit -x -d 'At most N entries'
+complete -c fleche -n $query -l json -d 'Print a JSON array'
+complete -c fleche -n $query -l keys -d 'Print full keys only'
+complete -c fleche -n $query -l rm -d 'Remove the matching entries'
+set -l show '__fish_seen_subcommand_from show'
+complete -c fleche -n $show -l stdout -d 'Print the captured stdout'
+complete -c fleche -n $show -l stderr -d 'Print the captured stderr'
+complete -c fleche -n $show -l log -d 'Replay both streams in order'
+complete -c fleche -n $show -l json -d 'Print everything as JSON'
+set -l stats '__fish_seen_subcommand_from stats'
+complete -c fleche -n $stats -l by -x -a name -d 'One line per entry name'
+complete -c fleche -n $stats -l json -d 'Print a JSON object'
+complete -c fleche -n $stats -l zero -d 'Reset the counters'
 
 # gc and verify.
 set -l gc '__fish_seen_subcommand_from gc'

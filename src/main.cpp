@@ -38,6 +38,11 @@ int dispatch(int argc, char **argv) {
         {"has", fleche::cli::add_has},
         {"gc", fleche::cli::add_gc},
         {"verify", fleche::cli::add_verify},
+        {"query", fleche::cli::add_query},
+        {"show", fleche::cli::add_show},
+        {"rm", fleche::cli::add_rm},
+        {"explain", fleche::cli::add_explain},
+        {"stats", fleche::cli::add_stats},
     };
     // Setting up every subcommand's options is a good part of a hit's time
     // (callgrind): when the first word names a subcommand, set up that one.

@@ -25,5 +25,10 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command);
 Subcommand add_has(CLI::App &app, const CommandWords &command);
 Subcommand add_gc(CLI::App &app, const CommandWords &command);
 Subcommand add_verify(CLI::App &app, const CommandWords &command);
+Subcommand add_query(CLI::App &app, const CommandWords &command);
+Subcommand add_show(CLI::App &app, const CommandWords &command);
+Subcommand add_rm(CLI::App &app, const CommandWords &command);
+Subcommand add_explain(CLI::App &app, const CommandWords &command);
+Subcommand add_stats(CLI::App &app, const CommandWords &command);
 
 } // namespace fleche::cli

@@ -12,7 +12,7 @@ Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failu
     Lookup lookup;
     auto entry = index.find(key.key);
     if (!entry) {
-        lookup.miss_reason = "nothing stored under this key";
+        lookup.miss_reason = nothing_stored;
     } else if (entry->key_record != key.encoded) {
         // Two records with one SHA-256: never replay the other one.
         warn("key " + key.key + " is stored for a different invocation; not replaying it");

@@ -9,6 +9,8 @@
 
 namespace fleche::cli {
 
+inline constexpr const char *nothing_stored = "nothing stored under this key";
+
 struct Lookup {
     std::optional<store::Entry> entry; // set when the entry may be replayed
     std::string miss_reason;           // why not, for -v

@@ -1,9 +1,12 @@
 #include "cli/record_run.hpp"
 
+#include "cli/labels.hpp"
+
 #include "exec/runner.hpp"
 #include "key/input_digest.hpp"
 #include "store/hit_log.hpp"
 #include "store/auto_gc.hpp"
+#include "store/counters.hpp"
 #include "store/output_files.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -124,6 +127,9 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     if (!outputs)
         return;
     store::Entry entry = make_entry(key, result);
+    Labels labels = entry_labels(options, key.record.argv[0]);
+    entry.name = labels.name;
+    entry.tags = labels.tags;
     entry.log_size = log.writer().size();
     entry.log_blob = log.writer().commit(); // blobs before the index row that names them
     entry.outputs = std::move(*outputs);
@@ -133,6 +139,12 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     test_hook("stored");
     store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
     start_gc_if_due(store);
+}
+
+// A stored run is counted with the entry; this counts one that was not.
+void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options, bool error) {
+    store::try_bump_counters(store.index().database(), entry_labels(options, key.record.argv[0]).name,
+                             key.key, {.misses = 1, .errors = error ? 1 : 0});
 }
 
 } // namespace
@@ -147,6 +159,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
     if (!store || !log.usable())
         return result.status();
     if (Refusal refused = refusal(key, result, options, hasher); !refused.reason.empty()) {
+        count_miss(*store, key, options, refused.surprising);
         if (refused.surprising)
             warn(refused.reason + "; not storing this result");
         else if (options.verbose)
@@ -157,6 +170,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
         store_result(*store, log, key, result, options);
     } catch (const std::exception &e) {
         warn(std::string("cannot store the result: ") + e.what());
+        count_miss(*store, key, options, true);
     }
     return result.status();
 }

@@ -1,8 +1,12 @@
 // fleche run: replay a stored result, or run CMD and store it.
+#include "cli/closest.hpp"
 #include "cli/commands.hpp"
+#include "cli/expiry.hpp"
+#include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
 #include "store/hit_log.hpp"
+#include "store/counters.hpp"
 #include "store/key_lock.hpp"
 #include "store/stat_cache.hpp"
 #include "util/clock.hpp"
@@ -33,19 +37,28 @@ std::unique_ptr<store::Store> open_store() {
 // code then. A damaged entry is a miss (with a warning), never a wrong replay.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
                            std::string &miss_reason) {
+    int64_t started_ns = now_ns();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry) {
         miss_reason = lookup.miss_reason;
         return std::nullopt;
     }
     const store::Entry &entry = *lookup.entry;
+    Freshness fresh = freshness(entry, options, started_ns);
+    if (fresh == Freshness::expired) {
+        miss_reason = expiry_reason(entry, options, started_ns);
+        return std::nullopt;
+    }
     try {
         replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
         miss_reason = "the stored entry is damaged";
+        store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
+    if (fresh == Freshness::stale)
+        refresh_in_background(key, options);
     int64_t now = now_ns();
     if (options.verbose)
         say("hit " + key.short_key() + ": replayed the run of " +
@@ -95,12 +108,18 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, reason))
             return status;
+    if (options.verbose && reason == nothing_stored)
+        reason = one_line_reason(store->index(), key,
+                                 entry_labels(options, key.record.argv[0]).name);
     if (options.verbose)
         say("miss " + key.short_key() + ": " + reason);
     return std::nullopt;
 }
 
 int run(RunOptions &options) {
+    resolve_labels(options);
+    if (auto refresh_key = take_refresh_key())
+        return run_background_refresh(options, *refresh_key);
     // The store comes first: its stat cache spares reading unchanged files.
     auto opened = options.no_store ? nullptr : open_store();
     store::Store *store = opened.get();

@@ -1,5 +1,7 @@
 #include "cli/run_options.hpp"
 
+#include "util/units.hpp"
+
 #include <CLI/CLI.hpp>
 
 namespace fleche::cli {
@@ -29,6 +31,20 @@ void add_run_options(CLI::App &command, RunOptions &options) {
     command.add_flag("--refresh", options.refresh, "Run CMD and replace the stored result");
     command.add_flag("--no-store", options.no_store, "Run CMD without looking up or storing anything");
     command.add_flag("-v,--verbose", options.verbose, "Say on stderr whether this was a hit or a miss, and why");
+    command.add_option("--tag", options.tags, "Attach this tag to the stored entry (repeatable)")
+        ->type_name("NAME=VALUE")
+        ->allow_extra_args(false);
+    command.add_option("--name", options.name, "Label the stored entry (default: the tool's basename)")
+        ->type_name("LABEL");
+    command.add_option_function<std::string>(
+               "--ttl", [&options](const std::string &text) { options.ttl_ns = parse_duration(text, "--ttl"); },
+               "Treat a stored result older than this as a miss and replace it")
+        ->type_name("DURATION");
+    command.add_option_function<std::string>(
+               "--stale",
+               [&options](const std::string &text) { options.stale_ns = parse_duration(text, "--stale"); },
+               "Replay a stored result older than this at once, and refresh it in the background")
+        ->type_name("DURATION");
 }
 
 } // namespace fleche::cli

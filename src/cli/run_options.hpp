@@ -4,6 +4,11 @@
 
 #include "key/invocation.hpp"
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace CLI {
 class App;
 }
@@ -16,11 +21,15 @@ struct RunOptions {
     bool refresh = false;        // run and overwrite
     bool no_store = false;       // run without lookup or store
     bool verbose = false;        // say hit or miss, and why
+    std::vector<std::string> tags;      // NAME=VALUE, attached to the entry
+    std::optional<std::string> name;    // the entry's label (default: tool basename)
+    std::optional<int64_t> ttl_ns;      // an older entry is a miss
+    std::optional<int64_t> stale_ns;    // an older entry is replayed and refreshed
 };
 
 // -e -i -o --salt --key-cwd --stdin --cache-failures
 void add_key_options(CLI::App &command, RunOptions &options);
-// --refresh --no-store -v (run only)
+// --refresh --no-store -v --tag --name --ttl --stale (run and explain)
 void add_run_options(CLI::App &command, RunOptions &options);
 
 } // namespace fleche::cli

@@ -58,6 +58,9 @@ struct KeyRecord {
     std::string encode() const;
     // 64 hex characters.
     std::string key() const;
+    // The inverse of encode(), for show and explain: nullopt for a malformed
+    // record or one of another key_format_version.
+    static std::optional<KeyRecord> parse(const std::string &encoded);
 };
 
 std::string input_kind_name(InputKind kind);

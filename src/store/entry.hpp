@@ -20,6 +20,11 @@ struct OutputRecord {
     bool operator==(const OutputRecord &) const = default;
 };
 
+struct Tag {
+    std::string name, value;
+    bool operator==(const Tag &) const = default;
+};
+
 struct Entry {
     std::string key;
     std::string key_record;
@@ -35,6 +40,8 @@ struct Entry {
     int64_t hits = 0;
     int64_t last_use_ns = 0;
     std::vector<OutputRecord> outputs; // sorted by path; parents before children
+    std::vector<Tag> tags;             // sorted by name; Index::find leaves it
+                                       // empty (a replay needs none): read_tags
 
     int64_t wall_ns() const { return stopped_ns - started_ns; }
 };

@@ -91,12 +91,8 @@ void HitLog::fold(Index &index) const {
     try {
         Database &db = index.database();
         Transaction transaction(db);
-        Statement update(db, "UPDATE entries SET hits = hits + ?, "
-                             "last_use_ns = max(last_use_ns, ?) WHERE key = ?");
-        for (const auto &[key, h] : parse(text)) {
-            update.bind(1, h.count).bind(2, h.last_ns).bind(3, key);
-            update.run();
-        }
+        for (const auto &[key, h] : parse(text))
+            index.apply_hits(key, h.count, h.last_ns, h.duration_ns);
         transaction.commit();
     } catch (...) {
         // Give the hits back for the next fold.

@@ -1,5 +1,6 @@
 #include "store/index.hpp"
 
+#include "store/counters.hpp"
 #include "util/error.hpp"
 
 #include <chrono>
@@ -52,6 +53,25 @@ CREATE TABLE stat_cache(
   mtime_ns INTEGER NOT NULL,
   ctime_ns INTEGER NOT NULL,
   digest TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE tags(
+  key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(key, name)
+) WITHOUT ROWID;
+CREATE INDEX tags_name ON tags(name, value);
+CREATE INDEX entries_name ON entries(name);
+CREATE INDEX entries_started ON entries(started_ns);
+CREATE TABLE counters(
+  name TEXT NOT NULL,
+  shard INTEGER NOT NULL,
+  hits INTEGER NOT NULL DEFAULT 0,
+  misses INTEGER NOT NULL DEFAULT 0,
+  stored INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  saved_ns INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, shard)
 ) WITHOUT ROWID;
 )sql";
 
@@ -186,6 +206,8 @@ void Index::put(const Entry &e) {
         output.bind(6, o.target).bind(7, int64_t(o.size));
         output.run();
     }
+    write_tags(db_, e.key, e.tags);
+    bump_counters(db_, e.name, e.key, {.misses = 1, .stored = 1});
     transaction.commit();
 }
 
@@ -198,6 +220,21 @@ void Index::remove(const std::string &key) {
 void Index::erase(const std::string &key) {
     Statement(db_, "DELETE FROM outputs WHERE key = ?").bind(1, key).run();
     Statement(db_, "DELETE FROM entries WHERE key = ?").bind(1, key).run();
+    write_tags(db_, key, {});
+}
+
+void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,
+                       int64_t duration_ns) {
+    Statement entry(db_, "SELECT name, stopped_ns - started_ns FROM entries WHERE key = ?");
+    entry.bind(1, key);
+    if (!entry.step())
+        return; // removed since: its hits no longer matter
+    std::string name = entry.text(0);
+    int64_t wall_ns = entry.integer(1);
+    Statement update(db_, "UPDATE entries SET hits = hits + ?, last_use_ns = max(last_use_ns, ?) "
+                          "WHERE key = ?");
+    update.bind(1, count).bind(2, last_ns).bind(3, key).run();
+    bump_counters(db_, name, key, {.hits = count, .saved_ns = count * wall_ns - duration_ns});
 }
 
 std::vector<std::string>

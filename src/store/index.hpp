@@ -8,6 +8,9 @@
 //           last_use_ns)
 //   outputs(key, path, type, executable, blob, target, size; PRIMARY KEY(key, path))
 //   stat_cache(path PRIMARY KEY, dev, ino, size, mtime_ns, ctime_ns, digest)
+//   tags(key, name, value; PRIMARY KEY(key, name))
+//   counters(name, shard, hits, misses, stored, errors, saved_ns;
+//            PRIMARY KEY(name, shard)), see counters.hpp
 // Times are nanoseconds since the epoch. An index with a newer version than
 // index_schema_version is refused, never rewritten.
 #pragma once
@@ -33,6 +36,10 @@ class Index {
     std::optional<Entry> find(const std::string &key);
     // Inserts or replaces the entry and its outputs in one transaction.
     void put(const Entry &entry);
+    // Applies `count` hits of an entry taken from the hit log (hit count, last
+    // use, and the counters of its name with the time saved, `duration_ns`
+    // being what the hits took in all). Call inside a transaction.
+    void apply_hits(const std::string &key, int64_t count, int64_t last_ns, int64_t duration_ns);
     void remove(const std::string &key);
     // Removes each (key, last_use_ns) entry unless it was used or stored again
     // since that last use (gc decides on a snapshot), in one transaction.

@@ -61,4 +61,17 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
     }
 }
 
+std::optional<KeyLock> KeyLock::try_lock(const std::string &path) {
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd)
+        throw Error(errno_message("cannot create the lock '" + path + "'", errno));
+    while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return std::nullopt;
+        if (errno != EINTR)
+            throw Error(errno_message("cannot lock '" + path + "'", errno));
+    }
+    return KeyLock(std::move(fd));
+}
+
 } // namespace fleche::store

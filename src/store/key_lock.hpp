@@ -7,6 +7,7 @@
 #include "util/fd.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace fleche::store {
@@ -18,7 +19,12 @@ class KeyLock {
     KeyLock(const std::string &path, int notice_ms, const std::function<void()> &on_wait);
     // Released on destruction.
 
+    // The lock if it is free now, nullopt when another process holds it.
+    // Throws Error.
+    static std::optional<KeyLock> try_lock(const std::string &path);
+
   private:
+    explicit KeyLock(Fd fd) : fd_(std::move(fd)) {}
     Fd fd_;
 };
 

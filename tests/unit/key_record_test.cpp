@@ -82,3 +82,37 @@ TEST_CASE("argument order matters, declaration order of sets does not") {
     c.canonicalize();
     CHECK(a.key() == c.key());
 }
+
+TEST_CASE("a key record parses back to itself") {
+    KeyRecord r = full_record();
+    auto parsed = KeyRecord::parse(r.encode());
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->encode() == r.encode());
+    CHECK(parsed->argv == r.argv); // a newline inside an argument survives
+    CHECK(parsed->env == r.env);
+    CHECK(parsed->inputs == r.inputs);
+    CHECK(parsed->tool == r.tool);
+    CHECK(parsed->cwd == r.cwd);
+    CHECK(parsed->stdin_digest == r.stdin_digest);
+    CHECK(parsed->salt == r.salt);
+    CHECK(parsed->outputs == r.outputs);
+
+    KeyRecord minimal;
+    minimal.argv = {""};
+    minimal.tool = {hex('a')};
+    CHECK(KeyRecord::parse(minimal.encode())->argv == std::vector<std::string>{""});
+}
+
+TEST_CASE("malformed key records are refused, not guessed") {
+    std::string good = full_record().encode();
+    CHECK_FALSE(KeyRecord::parse("").has_value());
+    CHECK_FALSE(KeyRecord::parse("fleche-key 2\nargv 1:x\n").has_value());
+    CHECK_FALSE(KeyRecord::parse(good.substr(0, good.size() - 1)).has_value()); // no final newline
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nargv 5:x\n").has_value());    // length overruns
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nargv x:x\n").has_value());
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nbogus 1:x\n").has_value());
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\ninput 1:x weird\n").has_value());
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\ninterpreter " + hex('a') + "\n").has_value());
+    // unsorted env: not what encode() would have written
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nenv 1:b unset\nenv 1:a unset\n").has_value());
+}

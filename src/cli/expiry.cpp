@@ -1,0 +1,128 @@
+#include "cli/expiry.hpp"
+
+#include "store/stat_cache.hpp"
+
+#include "cli/record_run.hpp"
+#include "store/key_lock.hpp"
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/text.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace fleche::cli {
+
+namespace {
+
+std::vector<std::string> own_command_line() {
+    std::string all = read_file("/proc/self/cmdline");
+    std::vector<std::string> argv;
+    size_t start = 0;
+    for (size_t i = 0; i < all.size(); ++i)
+        if (all[i] == '\0') {
+            argv.push_back(all.substr(start, i - start));
+            start = i + 1;
+        }
+    return argv;
+}
+
+// In the grandchild: detach from the caller's terminal, session and pipes.
+[[noreturn]] void exec_detached(std::vector<char *> &argv) {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+    }
+    ::close_range(3, ~0U, 0);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+}
+
+} // namespace
+
+Freshness freshness(const store::Entry &entry, const RunOptions &options, int64_t now_ns) {
+    int64_t age = now_ns - entry.stopped_ns;
+    if (options.ttl_ns && age > *options.ttl_ns)
+        return Freshness::expired;
+    if (options.stale_ns && age > *options.stale_ns)
+        return Freshness::stale;
+    return Freshness::fresh;
+}
+
+std::string expiry_reason(const store::Entry &entry, const RunOptions &options, int64_t now_ns) {
+    return "the stored result is " + format_duration(now_ns - entry.stopped_ns) +
+           " old, older than --ttl " + format_duration(options.ttl_ns.value_or(0));
+}
+
+void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
+    if (options.invocation.hash_stdin) {
+        if (options.verbose)
+            say("not refreshing " + key.short_key() + " in the background: it reads stdin");
+        return;
+    }
+    std::vector<std::string> words;
+    try {
+        words = own_command_line();
+    } catch (const Error &e) {
+        warn(std::string(e.what()) + "; not refreshing the stale result");
+        return;
+    }
+    std::vector<char *> argv;
+    for (auto &word : words)
+        argv.push_back(word.data());
+    argv.push_back(nullptr);
+    ::setenv(refresh_key_variable, key.key.c_str(), 1);
+    // Fork twice so that the refresh is adopted by init and never becomes
+    // a zombie of ours; we wait only for the short-lived middle child.
+    pid_t child = ::fork();
+    if (child == 0) {
+        if (::fork() == 0)
+            exec_detached(argv);
+        ::_exit(0);
+    }
+    ::unsetenv(refresh_key_variable);
+    if (child < 0) {
+        warn(errno_message("cannot start the background refresh", errno));
+        return;
+    }
+    ::waitpid(child, nullptr, 0);
+    if (options.verbose)
+        say("refreshing " + key.short_key() + " in the background");
+}
+
+std::optional<std::string> take_refresh_key() {
+    const char *value = std::getenv(refresh_key_variable);
+    if (!value)
+        return std::nullopt;
+    std::string key = value;
+    ::unsetenv(refresh_key_variable);
+    return key;
+}
+
+int run_background_refresh(RunOptions &options, const std::string &expected_key) {
+    store::Store store(store::store_directory());
+    store::StatCache cache(&store.index());
+    key::FileHasher hasher(&cache);
+    PreparedKey key = prepare_key(options.invocation, hasher);
+    if (key.key != expected_key)
+        return 0; // the inputs changed since: the next run will miss anyway
+    auto lock = store::KeyLock::try_lock(store.lock_path(key.key));
+    if (!lock)
+        return 0; // being computed right now
+    auto entry = store.index().find(key.key);
+    if (entry && freshness(*entry, options, now_ns()) == Freshness::fresh)
+        return 0; // another refresh finished first
+    options.refresh = true;
+    options.verbose = false;
+    return run_and_record(&store, key, options, hasher);
+}
+
+} // namespace fleche::cli

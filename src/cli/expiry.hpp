@@ -1,0 +1,42 @@
+// Expiry and refresh of stored results: --ttl (an older entry is a miss and
+// is replaced) and --stale (bkt's stale-while-revalidate: an older entry is
+// replayed at once and refreshed by a detached background run).
+//
+// The background run is this same fleche command line re-executed with
+// FLECHE_REFRESH_KEY=<key> in its environment, stdio on /dev/null, in a
+// session of its own, never waited for. It runs CMD only when it computes the
+// same key, holds the per-key lock without waiting (another refresh or run of
+// the key is in progress otherwise) and the entry is still not fresh.
+#pragma once
+
+#include "cli/prepared_key.hpp"
+#include "cli/run_options.hpp"
+#include "store/entry.hpp"
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace fleche::cli {
+
+inline constexpr const char *refresh_key_variable = "FLECHE_REFRESH_KEY";
+
+enum class Freshness { fresh, stale, expired };
+
+Freshness freshness(const store::Entry &entry, const RunOptions &options, int64_t now_ns);
+
+// Why an expired entry is a miss, for -v.
+std::string expiry_reason(const store::Entry &entry, const RunOptions &options, int64_t now_ns);
+
+// Starts the detached background refresh of `key`. Failures are warnings.
+void refresh_in_background(const PreparedKey &key, const RunOptions &options);
+
+// When this process is a background refresh: the key it was started for
+// (removed from the environment so that CMD does not inherit it).
+std::optional<std::string> take_refresh_key();
+
+// The background refresh itself; returns the exit status.
+int run_background_refresh(RunOptions &options, const std::string &expected_key);
+
+} // namespace fleche::cli

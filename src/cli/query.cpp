@@ -1,0 +1,185 @@
+// fleche query: find stored entries by their metadata; print them as a
+// table, JSON or bare keys, or remove them.
+#include "cli/commands.hpp"
+#include "cli/entry_view.hpp"
+#include "cli/labels.hpp"
+#include "key/input_digest.hpp"
+#include "store/hit_log.hpp"
+#include "store/counters.hpp"
+#include "store/entry_query.hpp"
+#include "store/key_prefix.hpp"
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/text.hpp"
+#include "util/units.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <memory>
+#include <sys/ioctl.h>
+
+namespace fleche::cli {
+
+namespace {
+
+struct QueryOptions {
+    std::optional<std::string> name, command, arg, input, since, before, sort;
+    std::vector<std::string> tags;
+    std::optional<int> exit_code;
+    std::optional<int64_t> limit;
+    bool failed = false, json = false, keys = false, rm = false;
+};
+
+store::EntryOrder parse_order(const std::string &word) {
+    if (word == "time")
+        return store::EntryOrder::newest;
+    if (word == "duration")
+        return store::EntryOrder::duration;
+    if (word == "size")
+        return store::EntryOrder::size;
+    if (word == "hits")
+        return store::EntryOrder::hits;
+    throw Error("--sort: '" + word + "' is not an order; use time, duration, size or hits");
+}
+
+store::EntryFilter make_filter(const QueryOptions &o) {
+    store::EntryFilter f;
+    int64_t now = now_ns();
+    f.name_glob = o.name;
+    f.command_glob = o.command;
+    f.argument = o.arg;
+    if (o.input)
+        f.input = key::normalize_path(*o.input);
+    for (const auto &tag : o.tags)
+        f.tags.push_back(parse_tag_filter(tag));
+    f.exit_code = o.exit_code;
+    f.failed = o.failed;
+    if (o.since)
+        f.since_ns = parse_time_point(*o.since, "--since", now);
+    if (o.before)
+        f.before_ns = parse_time_point(*o.before, "--before", now);
+    if (o.sort)
+        f.order = parse_order(*o.sort);
+    if (o.limit && *o.limit < 0)
+        throw Error("--limit: give a number of entries, 0 or more");
+    f.limit = o.limit;
+    return f;
+}
+
+// Columns for the command line; 0 means do not truncate (not a terminal).
+size_t terminal_width() {
+    if (const char *columns = std::getenv("COLUMNS"))
+        if (int n = std::atoi(columns); n > 0)
+            return size_t(n);
+    winsize size{};
+    if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col)
+        return size.ws_col;
+    return 0;
+}
+
+void print_table(store::Index &index, const std::vector<store::Entry> &entries) {
+    int64_t now = now_ns();
+    std::vector<std::vector<std::string>> rows = {{"KEY", "AGE", "WALL", "EXIT", "SIZE", "HITS"}};
+    for (const auto &e : entries)
+        rows.push_back({store::short_key(index.database(), e.key), format_duration(now - e.stopped_ns),
+                        format_duration(e.wall_ns()), std::to_string(e.exit_code),
+                        format_size(e.log_size + e.outputs_size), std::to_string(e.hits)});
+    std::vector<size_t> widths(rows[0].size());
+    for (const auto &row : rows)
+        for (size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
+    size_t width = terminal_width();
+    std::string out;
+    for (size_t r = 0; r < rows.size(); ++r) {
+        std::string line;
+        for (size_t i = 0; i < rows[r].size(); ++i) {
+            std::string cell = rows[r][i];
+            // Numbers right-aligned, the key left-aligned.
+            std::string pad(widths[i] - cell.size(), ' ');
+            line += i == 0 ? cell + pad : pad + cell;
+            line += "  ";
+        }
+        line += r == 0 ? "COMMAND" : entries[r - 1].command;
+        if (width && line.size() > width)
+            line = line.substr(0, width > 3 ? width - 3 : 0) + "...";
+        out += line + "\n";
+    }
+    write_all(STDOUT_FILENO, out);
+}
+
+void print_json(store::Index &index, const std::vector<store::Entry> &entries) {
+    JsonWriter json;
+    json.begin_array();
+    for (const auto &e : entries) {
+        json.begin_object();
+        write_entry_fields(json, index, e);
+        json.end_object();
+    }
+    json.end_array();
+    write_all(STDOUT_FILENO, json.str());
+}
+
+int query(const QueryOptions &options) {
+    store::EntryFilter filter = make_filter(options); // bad input: nothing opened yet
+    store::Store store(store::store_directory());
+    store::HitLog(store.dir()).fold(store.index()); // hit counts as of now
+    auto keys = store::query_keys(store.index().database(), filter);
+    if (options.rm) {
+        for (const auto &key : keys)
+            store.index().remove(key);
+        say("removed " + std::to_string(keys.size()) + " entr" + (keys.size() == 1 ? "y" : "ies") +
+            "; their unused blobs go at the next gc");
+        return 0;
+    }
+    if (options.keys) {
+        std::string out;
+        for (const auto &key : keys)
+            out += key + "\n";
+        write_all(STDOUT_FILENO, out);
+        return 0;
+    }
+    std::vector<store::Entry> entries;
+    for (const auto &key : keys)
+        if (auto entry = store.index().find(key)) {
+            entry->tags = store::read_tags(store.index().database(), key);
+            entries.push_back(std::move(*entry));
+        }
+    if (options.json)
+        print_json(store.index(), entries);
+    else
+        print_table(store.index(), entries);
+    return 0;
+}
+
+} // namespace
+
+Subcommand add_query(CLI::App &app, const CommandWords &) {
+    auto *sub = app.add_subcommand("query", "List stored entries that match all the given filters");
+    auto o = std::make_shared<QueryOptions>();
+    sub->add_option("--name", o->name, "Entries whose name matches this glob")->type_name("GLOB");
+    sub->add_option("--cmd", o->command, "Entries whose command line matches this glob")->type_name("GLOB");
+    sub->add_option("--arg", o->arg, "Entries with this exact argument")->type_name("STRING");
+    sub->add_option("--tag", o->tags, "Entries with this tag (NAME=VALUE) or any value of it (NAME)")
+        ->type_name("NAME[=VALUE]")
+        ->allow_extra_args(false);
+    sub->add_option("--exit", o->exit_code, "Entries whose command exited with N")->type_name("N");
+    sub->add_option("--since", o->since, "Entries started at or after this (2h ago, or a date)")
+        ->type_name("DURATION|DATE");
+    sub->add_option("--before", o->before, "Entries started before this (2h ago, or a date)")
+        ->type_name("DURATION|DATE");
+    sub->add_option("--input", o->input, "Entries that declared this input path")->type_name("PATH");
+    sub->add_flag("--failed", o->failed, "Entries whose command exited with a non-zero code");
+    sub->add_option("--sort", o->sort, "Order: time (newest first, the default), duration, size or hits")
+        ->type_name("ORDER");
+    sub->add_option("--limit", o->limit, "At most N entries")->type_name("N");
+    auto *json = sub->add_flag("--json", o->json, "Print one JSON array of entries");
+    auto *keys = sub->add_flag("--keys", o->keys, "Print the full keys only, one per line");
+    auto *rm = sub->add_flag("--rm", o->rm, "Remove the matching entries");
+    json->excludes(keys)->excludes(rm);
+    keys->excludes(rm);
+    return {sub, [o] { return query(*o); }};
+}
+
+} // namespace fleche::cli

@@ -1,0 +1,35 @@
+// fleche rm KEY...: remove entries; their blobs go at the next gc when no
+// other entry uses them.
+#include "cli/commands.hpp"
+#include "cli/entry_view.hpp"
+#include "util/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+namespace fleche::cli {
+
+namespace {
+
+int rm(const std::vector<std::string> &prefixes) {
+    store::Store store(store::store_directory());
+    // Every prefix is checked before anything is removed.
+    std::vector<std::string> keys;
+    for (const auto &prefix : prefixes)
+        keys.push_back(resolve_key(store.index(), prefix));
+    for (const auto &key : keys)
+        store.index().remove(key);
+    return 0;
+}
+
+} // namespace
+
+Subcommand add_rm(CLI::App &app, const CommandWords &) {
+    auto *sub = app.add_subcommand("rm", "Remove stored entries");
+    auto keys = std::make_shared<std::vector<std::string>>();
+    sub->add_option("KEY", *keys, "Keys or unique prefixes (at least 4 hex digits)")->required();
+    return {sub, [keys] { return rm(*keys); }};
+}
+
+} // namespace fleche::cli

@@ -1,0 +1,188 @@
+// fleche stats: what the cache has done (hits, misses, time saved) and what
+// it holds (entries, store size).
+#include "cli/commands.hpp"
+#include "store/hit_log.hpp"
+#include "store/blob.hpp"
+#include "store/counters.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/json.hpp"
+#include "util/text.hpp"
+#include "util/units.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+namespace fleche::cli {
+
+namespace {
+
+struct StatsOptions {
+    std::string by;
+    bool json = false, zero = false;
+};
+
+struct Holdings {
+    int64_t entries = 0;
+    uint64_t size = 0; // log + outputs of the entries, as replayed
+};
+
+struct BlobSizes {
+    uint64_t logical = 0, disk = 0;
+};
+
+// Sizes of every blob: uncompressed (from its header) and on disk.
+BlobSizes blob_sizes(const store::BlobStore &blobs) {
+    BlobSizes sizes;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(blobs.root(), ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec))
+            continue;
+        Fd fd(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC));
+        unsigned char header[store::blob_header_size];
+        if (!fd || ::read(fd.get(), header, sizeof header) != ssize_t(sizeof header) ||
+            std::memcmp(header, store::blob_magic, 4) != 0)
+            continue; // not a blob (or being written): not counted
+        uint64_t size = 0;
+        for (int i = 7; i >= 0; --i)
+            size = (size << 8) | header[8 + i];
+        sizes.logical += size;
+        sizes.disk += it->file_size(ec);
+    }
+    return sizes;
+}
+
+std::map<std::string, Holdings> holdings(store::Database &db, bool by_name) {
+    store::Statement query(db, by_name ? "SELECT name, count(*), total(log_size + outputs_size) "
+                                         "FROM entries GROUP BY name"
+                                       : "SELECT '', count(*), total(log_size + outputs_size) "
+                                         "FROM entries");
+    std::map<std::string, Holdings> result;
+    while (query.step())
+        result[query.text(0)] = {query.integer(1), uint64_t(query.integer(2))};
+    return result;
+}
+
+std::string hit_rate(const store::Counters &c) {
+    if (c.hits + c.misses == 0)
+        return "-";
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%.1f%%", 100.0 * double(c.hits) / double(c.hits + c.misses));
+    return buffer;
+}
+
+void write_counters_json(JsonWriter &json, const store::Counters &c, const Holdings &h) {
+    json.key("hits").value(c.hits).key("misses").value(c.misses).key("stored").value(c.stored);
+    json.key("errors").value(c.errors);
+    json.key("hit_rate");
+    c.hits + c.misses ? json.value(double(c.hits) / double(c.hits + c.misses)) : json.null();
+    json.key("time_saved_ns").value(c.saved_ns);
+    json.key("entries").value(h.entries).key("size").value(h.size);
+}
+
+void print_total(const store::Counters &c, const Holdings &h, const BlobSizes &b) {
+    auto line = [](const char *label, const std::string &value) {
+        std::printf("%-12s %s\n", label, value.c_str());
+    };
+    line("hits", std::to_string(c.hits));
+    line("misses", std::to_string(c.misses));
+    line("stored", std::to_string(c.stored));
+    line("hit rate", hit_rate(c));
+    line("errors", std::to_string(c.errors));
+    line("entries", std::to_string(h.entries));
+    std::string ratio = "-";
+    if (b.disk) {
+        char buffer[16];
+        std::snprintf(buffer, sizeof buffer, "%.2fx", double(b.logical) / double(b.disk));
+        ratio = buffer;
+    }
+    line("store size", format_size(b.logical) + " logical, " + format_size(b.disk) + " on disk (" +
+                           ratio + " compression)");
+    line("time saved", format_duration(c.saved_ns));
+}
+
+void print_by_name(const std::vector<store::Counters> &rows, std::map<std::string, Holdings> &held) {
+    std::printf("%-20s %8s %8s %8s %8s %8s %8s %8s %10s\n", "NAME", "HITS", "MISSES", "STORED",
+                "ERRORS", "HIT%", "ENTRIES", "SIZE", "SAVED");
+    for (const auto &c : rows) {
+        Holdings h = held[c.name];
+        std::printf("%-20s %8lld %8lld %8lld %8lld %8s %8lld %8s %10s\n", c.name.c_str(),
+                    (long long)c.hits, (long long)c.misses, (long long)c.stored, (long long)c.errors,
+                    hit_rate(c).c_str(), (long long)h.entries, format_size(h.size).c_str(),
+                    format_duration(c.saved_ns).c_str());
+    }
+}
+
+// Per name: the counters of every name that has counters or entries.
+std::vector<store::Counters> by_name_rows(store::Database &db, const std::map<std::string, Holdings> &held) {
+    std::map<std::string, store::Counters> rows;
+    for (const auto &c : store::read_counters(db, true))
+        rows[c.name] = c;
+    for (const auto &[name, h] : held)
+        rows[name].name = name;
+    std::vector<store::Counters> out;
+    for (auto &[name, c] : rows)
+        out.push_back(c);
+    return out;
+}
+
+int stats(const StatsOptions &options) {
+    if (!options.by.empty() && options.by != "name")
+        throw Error("--by: '" + options.by + "' is not a grouping; use --by name");
+    store::Store store(store::store_directory());
+    store::HitLog(store.dir()).fold(store.index()); // hit counts as of now
+    store::Database &db = store.index().database();
+    if (options.zero) {
+        store::reset_counters(db);
+        say("counters reset (entries are kept)");
+        return 0;
+    }
+    bool by_name = options.by == "name";
+    auto held = holdings(db, by_name);
+    auto rows = by_name ? by_name_rows(db, held) : store::read_counters(db, false);
+    BlobSizes blobs = by_name ? BlobSizes{} : blob_sizes(store.blobs());
+    if (options.json) {
+        JsonWriter json;
+        json.begin_object();
+        if (by_name) {
+            json.key("names").begin_array();
+            for (const auto &c : rows) {
+                json.begin_object().key("name").value(c.name);
+                write_counters_json(json, c, held[c.name]);
+                json.end_object();
+            }
+            json.end_array();
+        } else {
+            write_counters_json(json, rows.at(0), held[""]);
+            json.key("logical_size").value(blobs.logical).key("disk_size").value(blobs.disk);
+        }
+        json.end_object();
+        write_all(STDOUT_FILENO, json.str());
+    } else if (by_name) {
+        print_by_name(rows, held);
+    } else {
+        print_total(rows.at(0), held[""], blobs);
+    }
+    return 0;
+}
+
+} // namespace
+
+Subcommand add_stats(CLI::App &app, const CommandWords &) {
+    auto *sub = app.add_subcommand("stats", "Print hits, misses, time saved and the store's size");
+    auto o = std::make_shared<StatsOptions>();
+    sub->add_option("--by", o->by, "One line per entry name")->type_name("name");
+    sub->add_flag("--json", o->json, "Print one JSON object");
+    sub->add_flag("--zero", o->zero, "Reset the counters (hits, misses, stored, errors, time saved)");
+    return {sub, [o] { return stats(*o); }};
+}
+
+} // namespace fleche::cli

@@ -1,0 +1,67 @@
+#include "store/counters.hpp"
+
+namespace fleche::store {
+
+namespace {
+
+int64_t shard_of(const std::string &key) {
+    if (key.empty())
+        return 0;
+    char c = key[0];
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+}
+
+} // namespace
+
+void bump_counters(Database &db, const std::string &name, const std::string &key,
+                   const CounterDelta &d) {
+    Statement upsert(db, "INSERT INTO counters(name, shard, hits, misses, stored, errors, saved_ns) "
+                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name, shard) DO UPDATE SET "
+                         "hits = hits + ?3, misses = misses + ?4, stored = stored + ?5, "
+                         "errors = errors + ?6, saved_ns = saved_ns + ?7");
+    upsert.bind(1, name).bind(2, shard_of(key)).bind(3, d.hits).bind(4, d.misses);
+    upsert.bind(5, d.stored).bind(6, d.errors).bind(7, d.saved_ns);
+    upsert.run();
+}
+
+void try_bump_counters(Database &db, const std::string &name, const std::string &key,
+                       const CounterDelta &delta) noexcept {
+    try {
+        bump_counters(db, name, key, delta);
+    } catch (const std::exception &) {
+    }
+}
+
+std::vector<Counters> read_counters(Database &db, bool by_name) {
+    const char *sql = by_name
+                          ? "SELECT name, sum(hits), sum(misses), sum(stored), sum(errors), "
+                            "sum(saved_ns) FROM counters GROUP BY name ORDER BY name"
+                          : "SELECT '', total(hits), total(misses), total(stored), total(errors), "
+                            "total(saved_ns) FROM counters";
+    Statement query(db, sql);
+    std::vector<Counters> rows;
+    while (query.step())
+        rows.push_back({query.text(0), query.integer(1), query.integer(2), query.integer(3),
+                        query.integer(4), query.integer(5)});
+    return rows;
+}
+
+void reset_counters(Database &db) { db.exec("DELETE FROM counters"); }
+
+std::vector<Tag> read_tags(Database &db, const std::string &key) {
+    Statement query(db, "SELECT name, value FROM tags WHERE key = ? ORDER BY name");
+    query.bind(1, key);
+    std::vector<Tag> tags;
+    while (query.step())
+        tags.push_back({query.text(0), query.text(1)});
+    return tags;
+}
+
+void write_tags(Database &db, const std::string &key, const std::vector<Tag> &tags) {
+    Statement(db, "DELETE FROM tags WHERE key = ?").bind(1, key).run();
+    Statement insert(db, "INSERT OR REPLACE INTO tags(key, name, value) VALUES(?, ?, ?)");
+    for (const auto &tag : tags)
+        insert.bind(1, key).bind(2, tag.name).bind(3, tag.value).run();
+}
+
+} // namespace fleche::store
