@@ -30,6 +30,8 @@ int dispatch(int argc, char **argv) {
         fleche::cli::add_run(app, command),
         fleche::cli::add_digest(app, command),
         fleche::cli::add_has(app, command),
+        fleche::cli::add_config(app, command),
+        fleche::cli::add_help(app),
     };
     try {
         app.parse(split, argv);

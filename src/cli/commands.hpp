@@ -23,5 +23,8 @@ struct Subcommand {
 Subcommand add_run(CLI::App &app, const CommandWords &command);
 Subcommand add_digest(CLI::App &app, const CommandWords &command);
 Subcommand add_has(CLI::App &app, const CommandWords &command);
+Subcommand add_config(CLI::App &app, const CommandWords &command);
+// fleche help [SUBCOMMAND]: the help of the application or of one subcommand.
+Subcommand add_help(CLI::App &app);
 
 } // namespace fleche::cli

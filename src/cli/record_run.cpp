@@ -123,7 +123,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
     LogCapture log(store);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     exec::RunResult result = exec::run_process(
-        key.tool.path, key.record.argv, stdin_fd,
+        key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
         [&](exec::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); });
     if (!store || !log.usable())
         return result.status();

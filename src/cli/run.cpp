@@ -1,5 +1,7 @@
 // fleche run: replay a stored result, or run CMD and store it.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
+#include "cli/direct_exec.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
 #include "store/key_lock.hpp"
@@ -18,9 +20,9 @@ namespace {
 // An identical run in progress is waited for; this long before saying so.
 constexpr int lock_notice_ms = 1000;
 
-std::unique_ptr<store::Store> open_store() {
+std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool readonly) {
     try {
-        return std::make_unique<store::Store>(store::store_directory());
+        return open_store(config, readonly);
     } catch (const Error &e) {
         warn(std::string(e.what()) + "; running without the cache");
         return nullptr;
@@ -49,6 +51,8 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         say("hit " + key.short_key() + ": replayed the run of " +
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
+    if (options.readonly)
+        return entry.exit_code; // not even the hit counter is written
     try {
         store.index().record_hit(key.key, now);
     } catch (const Error &e) {
@@ -68,16 +72,24 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
     }
 }
 
-int run(RunOptions &options) {
+int run(RunOptions &options, const config::Config &config) {
     PreparedKey key = prepare_key(options.invocation);
     if (options.no_store) {
         if (options.verbose)
             say("miss " + key.short_key() + ": --no-store");
         return run_and_record(nullptr, key, options);
     }
-    auto store = open_store();
+    auto store = try_open_store(config, options.readonly);
     if (!store)
         return run_and_record(nullptr, key, options);
+    if (options.readonly) {
+        std::string reason;
+        if (auto status = try_hit(*store, key, options, reason))
+            return *status;
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + reason + " (FLECHE_READONLY: not storing)");
+        return run_and_record(nullptr, key, options);
+    }
     std::string reason = "--refresh";
     try {
         if (!options.refresh)
@@ -109,7 +121,11 @@ Subcommand add_run(CLI::App &app, const CommandWords &command) {
     add_run_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
-                return run(*options);
+                if (disabled_by_environment())
+                    return exec_directly(command);
+                config::Config config = config::load();
+                configure(*options, config);
+                return run(*options, config);
             }};
 }
 

@@ -4,6 +4,11 @@
 
 #include "key/invocation.hpp"
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace CLI {
 class App;
 }
@@ -16,6 +21,13 @@ struct RunOptions {
     bool refresh = false;        // run and overwrite
     bool no_store = false;       // run without lookup or store
     bool verbose = false;        // say hit or miss, and why
+    // Set by issue 4's flags (--tag, --name, --ttl, --stale); here so that
+    // configuration can fill them ([run] ttl/stale; rules match on name).
+    std::vector<std::string> tags;
+    std::optional<std::string> name;
+    std::optional<int64_t> ttl_ns;
+    std::optional<int64_t> stale_ns;
+    bool readonly = false; // FLECHE_READONLY: replay hits, never write the store
 };
 
 // -e -i -o --salt --key-cwd --stdin --cache-failures

@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace fleche::store {
 
@@ -13,6 +14,22 @@ Database::Database(const std::string &path, bool create) : path_(path) {
         sqlite3_close(db_);
         db_ = nullptr;
         throw Error("cannot open the index '" + path + "': " + message);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::Database(const std::string &path, ReadOnly) : path_(path) {
+    std::string uri = "file:";
+    for (char c : path)
+        uri += c == '?' ? std::string("%3f") : c == '#' ? std::string("%23") : c == '%' ? std::string("%25") : std::string(1, c);
+    struct stat st;
+    uri += ::stat((path + "-wal").c_str(), &st) == 0 ? "?mode=ro" : "?immutable=1";
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+        std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw Error("cannot open the index '" + path + "' for reading: " + message);
     }
     sqlite3_extended_result_codes(db_, 1);
 }
