@@ -16,7 +16,8 @@ _fleche()
 
     local key_opts="-e --env -i --input -o --output --salt --key-cwd --stdin --cache-failures --help"
     local run_opts="--refresh --no-store -v --verbose"
-    local commands="run digest has help"
+    local config_opts="--json"
+    local commands="run digest has config help"
 
     # The subcommand, and the position of "--" in COMP_WORDS (everything after it is the
     # wrapped command, completed like a command line of its own).
@@ -46,10 +47,15 @@ _fleche()
             return
             ;;
         help)
-            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has" -- "$cur"))
+            ((cword == 2)) && COMPREPLY=($(compgen -W "${commands% help}" -- "$cur"))
             return
             ;;
-        run | digest | has) ;;
+        show | rm)
+            # Key prefixes of the stored entries.
+            [[ $cur != -* ]] && COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" query --keys 2>/dev/null)" -- "$cur"))
+            return
+            ;;
+        run | digest | has | config) ;;
         *) return ;;
     esac
 
@@ -69,7 +75,8 @@ _fleche()
     $split && return
 
     local opts="$key_opts"
-    [[ $sub == run ]] && opts+=" $run_opts"
+    [[ $sub == run || $sub == config ]] && opts+=" $run_opts"
+    [[ $sub == config ]] && opts+=" $config_opts"
     # Only options may come before "--", so offer them (and "--") for any word here.
     COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 } &&

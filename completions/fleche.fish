@@ -3,7 +3,7 @@
 
 # True while no subcommand has been typed yet.
 function __fleche_needs_command
-    not __fish_seen_subcommand_from run digest has help
+    not __fish_seen_subcommand_from run digest has config help show rm
 end
 
 # True when the subcommand is one of the arguments and no "--" has been typed after it.
@@ -40,11 +40,12 @@ complete -c fleche -n __fleche_needs_command -l version -d 'Show the version and
 complete -c fleche -n __fleche_needs_command -a run -d 'Replay a stored result, or run and store'
 complete -c fleche -n __fleche_needs_command -a digest -d 'Print the key of an invocation'
 complete -c fleche -n __fleche_needs_command -a has -d 'Exit 0 when a result is stored, 1 when not'
+complete -c fleche -n __fleche_needs_command -a config -d 'Print every effective setting and its source'
 complete -c fleche -n __fleche_needs_command -a help -d 'Show help'
-complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has' -a 'run digest has'
+complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has config' -a 'run digest has config'
 
 # Key options: run, digest, has.
-set -l key '__fleche_before_dashdash run digest has'
+set -l key '__fleche_before_dashdash run digest has config'
 complete -c fleche -n $key -s e -l env -x -a '(set -xn)' -d 'Put an environment variable (NAME or GLOB) into the key'
 complete -c fleche -n $key -s i -l input -r -F -d 'Declare an input (file, directory or glob)'
 complete -c fleche -n $key -s o -l output -r -F -d 'Declare an output (file, directory or glob)'
@@ -56,10 +57,16 @@ complete -c fleche -n $key -l help -d 'Show help for this command'
 complete -c fleche -n $key -a '\--' -d 'End of fleche options; the command follows'
 
 # run only.
-set -l run '__fleche_before_dashdash run'
+set -l run '__fleche_before_dashdash run config'
 complete -c fleche -n $run -l refresh -d 'Run the command and overwrite the stored entry'
 complete -c fleche -n $run -l no-store -d 'Run the command without lookup or storing'
 complete -c fleche -n $run -s v -l verbose -d 'Print hit or miss on stderr'
+
+# config only.
+complete -c fleche -n '__fleche_before_dashdash config' -l json -d 'Print JSON instead of text'
+
+# show and rm: key prefixes of the stored entries.
+complete -c fleche -n '__fish_seen_subcommand_from show rm' -a '(fleche query --keys 2>/dev/null)'
 
 # After "--": the wrapped command and its arguments.
 complete -c fleche -n __fleche_after_dashdash -a '(__fleche_complete_wrapped)'
