@@ -32,9 +32,10 @@ case_install_into_a_prefix() {
     fi
     # fish reads vendor_completions.d below each of $XDG_DATA_DIRS.
     if command -v fish >/dev/null; then
-        # (--no-config would leave the search path empty; an empty HOME keeps user files out.)
+        # (fish loads completions only for commands on PATH; --no-config would leave the
+        # search path empty, so an empty HOME keeps user files out.)
         mkdir -p "$AUX/home"
-        assert_contains "$(HOME=$AUX/home XDG_CONFIG_HOME=$AUX/home/.config XDG_DATA_HOME=$AUX/home/.local \
+        assert_contains "$(PATH=$prefix/bin:$PATH HOME=$AUX/home XDG_CONFIG_HOME=$AUX/home/.config XDG_DATA_HOME=$AUX/home/.local \
             XDG_DATA_DIRS=$prefix/share fish -c 'complete -C "fleche conf"')" config
     fi
     # zsh: the vendor-completions folder on $fpath is enough for compinit.
