@@ -16,7 +16,8 @@ _fleche()
 
     local key_opts="-e --env -i --input -o --output --salt --key-cwd --stdin --cache-failures --help"
     local run_opts="--refresh --no-store -v --verbose --tag --name --ttl --stale"
-    local commands="run digest has gc verify explain query show rm stats help"
+    local config_opts="--json"
+    local commands="run digest has gc verify explain query show rm stats config help"
 
     # The subcommand, and the position of "--" in COMP_WORDS (everything after it is the
     # wrapped command, completed like a command line of its own).
@@ -46,10 +47,10 @@ _fleche()
             return
             ;;
         help)
-            ((cword == 2)) && COMPREPLY=($(compgen -W "run digest has gc verify explain query show rm stats" -- "$cur"))
+            ((cword == 2)) && COMPREPLY=($(compgen -W "${commands% help}" -- "$cur"))
             return
             ;;
-        run | digest | has | explain) ;;
+        run | digest | has | explain | config) ;;
         gc)
             [[ $prev == --max-size || $prev == --max-age || $prev == --max-entries ]] && return
             COMPREPLY=($(compgen -W "--max-size --max-age --max-entries --dry-run -v --verbose --help" -- "$cur"))
@@ -68,12 +69,15 @@ _fleche()
             esac
             return
             ;;
-        show)
-            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--stdout --stderr --log --json --help" -- "$cur"))
-            return
-            ;;
-        rm)
-            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur"))
+        show | rm)
+            if [[ $cur == -* ]]; then
+                local flags="--help"
+                [[ $sub == show ]] && flags="--stdout --stderr --log --json --help"
+                COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+            else
+                # Key prefixes of the stored entries.
+                COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" query --keys 2>/dev/null)" -- "$cur"))
+            fi
             return
             ;;
         stats)
@@ -102,7 +106,8 @@ _fleche()
     $split && return
 
     local opts="$key_opts"
-    [[ $sub == run || $sub == explain ]] && opts+=" $run_opts"
+    [[ $sub == run || $sub == explain || $sub == config ]] && opts+=" $run_opts"
+    [[ $sub == config ]] && opts+=" $config_opts"
     # Only options may come before "--", so offer them (and "--") for any word here.
     COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 } &&

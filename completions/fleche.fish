@@ -3,7 +3,7 @@
 
 # True while no subcommand has been typed yet.
 function __fleche_needs_command
-    not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats help
+    not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config help
 end
 
 # True when the subcommand is one of the arguments and no "--" has been typed after it.
@@ -47,11 +47,12 @@ complete -c fleche -n __fleche_needs_command -a query -d 'List stored entries ma
 complete -c fleche -n __fleche_needs_command -a show -d 'Print a stored entry'
 complete -c fleche -n __fleche_needs_command -a rm -d 'Remove stored entries'
 complete -c fleche -n __fleche_needs_command -a stats -d 'Print hits, misses, time saved and store size'
+complete -c fleche -n __fleche_needs_command -a config -d 'Print every effective setting and its source'
 complete -c fleche -n __fleche_needs_command -a help -d 'Show help'
-complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats' -a 'run digest has gc verify explain query show rm stats'
+complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config' -a 'run digest has gc verify explain query show rm stats config'
 
 # Key options: run, digest, has.
-set -l key '__fleche_before_dashdash run digest has explain'
+set -l key '__fleche_before_dashdash run digest has explain config'
 complete -c fleche -n $key -s e -l env -x -a '(set -xn)' -d 'Put an environment variable (NAME or GLOB) into the key'
 complete -c fleche -n $key -s i -l input -r -F -d 'Declare an input (file, directory or glob)'
 complete -c fleche -n $key -s o -l output -r -F -d 'Declare an output (file, directory or glob)'
@@ -63,7 +64,7 @@ complete -c fleche -n $key -l help -d 'Show help for this command'
 complete -c fleche -n $key -a '\--' -d 'End of fleche options; the command follows'
 
 # run only.
-set -l run '__fleche_before_dashdash run explain'
+set -l run '__fleche_before_dashdash run explain config'
 complete -c fleche -n $run -l refresh -d 'Run the command and overwrite the stored entry'
 complete -c fleche -n $run -l no-store -d 'Run the command without lookup or storing'
 complete -c fleche -n $run -s v -l verbose -d 'Print hit or miss on stderr'
@@ -106,6 +107,12 @@ complete -c fleche -n $gc -l max-entries -x -d 'Keep at most this many entries'
 complete -c fleche -n $gc -l dry-run -d 'Say what would be removed, remove nothing'
 complete -c fleche -n $gc -s v -l verbose -d 'List every entry and file removed'
 complete -c fleche -n '__fish_seen_subcommand_from verify' -l repair -d 'Drop broken entries, damaged and orphan blobs'
+
+# config only.
+complete -c fleche -n '__fleche_before_dashdash config' -l json -d 'Print JSON instead of text'
+
+# show and rm: key prefixes of the stored entries.
+complete -c fleche -n '__fish_seen_subcommand_from show rm' -a '(fleche query --keys 2>/dev/null)'
 
 # After "--": the wrapped command and its arguments.
 complete -c fleche -n __fleche_after_dashdash -a '(__fleche_complete_wrapped)'

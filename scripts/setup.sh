@@ -8,13 +8,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf 'setup: %s\n' "$*"; }
 
 # Build tools and libraries, plus the tools the tests use (the sqlite3 CLI; bash-completion,
-# zsh and fish for the completion tests). Never libboost-all-dev: it pulls in hundreds of
-# packages, and fleche only needs the Boost 1.81 headers.
+# zsh and fish for the completion tests; jq for `fleche config --json`). Never
+# libboost-all-dev: it pulls in hundreds of packages, and fleche only needs the Boost 1.81
+# headers.
 packages=(
     build-essential cmake g++
     libcli11-dev libboost1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev
     doctest-dev libzstd-dev
-    sqlite3 bash-completion zsh fish
+    sqlite3 bash-completion zsh fish jq
 )
 
 is_installed() {

@@ -43,6 +43,7 @@ int dispatch(int argc, char **argv) {
         {"rm", fleche::cli::add_rm},
         {"explain", fleche::cli::add_explain},
         {"stats", fleche::cli::add_stats},
+        {"config", fleche::cli::add_config},
     };
     // Setting up every subcommand's options is a good part of a hit's time
     // (callgrind): when the first word names a subcommand, set up that one.
@@ -50,9 +51,11 @@ int dispatch(int argc, char **argv) {
     for (const auto &k : known)
         if (argc > 1 && std::strcmp(argv[1], k.name) == 0)
             subcommands.push_back(k.add(app, command));
-    if (subcommands.empty())
+    if (subcommands.empty()) {
         for (const auto &k : known)
             subcommands.push_back(k.add(app, command));
+        subcommands.push_back(fleche::cli::add_help(app));
+    }
     try {
         app.parse(split, argv);
     } catch (const CLI::CallForHelp &e) {

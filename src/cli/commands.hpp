@@ -30,5 +30,8 @@ Subcommand add_show(CLI::App &app, const CommandWords &command);
 Subcommand add_rm(CLI::App &app, const CommandWords &command);
 Subcommand add_explain(CLI::App &app, const CommandWords &command);
 Subcommand add_stats(CLI::App &app, const CommandWords &command);
+Subcommand add_config(CLI::App &app, const CommandWords &command);
+// fleche help [SUBCOMMAND]: the help of the application or of one subcommand.
+Subcommand add_help(CLI::App &app);
 
 } // namespace fleche::cli

@@ -1,5 +1,6 @@
 // fleche digest: print the key that run would use.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/prepared_key.hpp"
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
     add_key_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
+                configure(*options, config::load());
                 key::FileHasher hasher; // no store needed: nothing is remembered
                 PreparedKey key = prepare_key(options->invocation, hasher);
                 std::string line = key.key + "\n";

@@ -1,9 +1,9 @@
 #include "cli/expiry.hpp"
 
-#include "store/stat_cache.hpp"
-
+#include "cli/configure.hpp"
 #include "cli/record_run.hpp"
 #include "store/key_lock.hpp"
+#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -107,8 +107,10 @@ std::optional<std::string> take_refresh_key() {
     return key;
 }
 
-int run_background_refresh(RunOptions &options, const std::string &expected_key) {
-    store::Store store(store::store_directory());
+int run_background_refresh(RunOptions &options, const config::Config &config,
+                           const std::string &expected_key) {
+    auto opened = open_store(config, false);
+    store::Store &store = *opened;
     store::StatCache cache(&store.index());
     key::FileHasher hasher(&cache);
     PreparedKey key = prepare_key(options.invocation, hasher);

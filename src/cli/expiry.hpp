@@ -11,6 +11,7 @@
 
 #include "cli/prepared_key.hpp"
 #include "cli/run_options.hpp"
+#include "config/config.hpp"
 #include "store/entry.hpp"
 #include "store/store.hpp"
 
@@ -37,6 +38,7 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options);
 std::optional<std::string> take_refresh_key();
 
 // The background refresh itself; returns the exit status.
-int run_background_refresh(RunOptions &options, const std::string &expected_key);
+int run_background_refresh(RunOptions &options, const config::Config &config,
+                           const std::string &expected_key);
 
 } // namespace fleche::cli

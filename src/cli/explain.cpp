@@ -2,12 +2,12 @@
 // entry is closest, and what differs, element by element.
 #include "cli/closest.hpp"
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
 #include "cli/expiry.hpp"
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "store/counters.hpp"
-#include "store/hit_log.hpp"
 #include "store/key_prefix.hpp"
 #include "store/stat_cache.hpp"
 #include "util/clock.hpp"
@@ -41,13 +41,13 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
 
 int explain(RunOptions &options) {
     resolve_labels(options);
-    store::Store store(store::store_directory());
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     store::Index &index = store.index();
     store::StatCache cache(&index);
     key::FileHasher hasher(&cache);
     PreparedKey key = prepare_key(options.invocation, hasher);
     cache.flush();
-    store::HitLog(store.dir()).fold(index); // hit counts as of now
     std::string name = entry_labels(options, key.record.argv[0]).name;
     std::string short_key = store::short_key(index.database(), key.key);
     Lookup lookup = find_entry(index, key, options.cache_failures);

@@ -1,5 +1,6 @@
 // fleche gc: trim the store to its limits and remove what nothing needs.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "store/auto_gc.hpp"
 #include "store/gc.hpp"
 #include "util/error.hpp"
@@ -20,9 +21,10 @@ struct GcOptions {
     bool dry_run = false, verbose = false, automatic = false;
 };
 
-// Flags override FLECHE_MAX_SIZE / FLECHE_MAX_AGE.
+// Flags override the configuration ([store] max_size and max_age, and
+// FLECHE_MAX_SIZE / FLECHE_MAX_AGE).
 store::Limits limits_of(const GcOptions &options) {
-    store::Limits limits = store::limits_from_environment();
+    store::Limits limits = configured_limits(config::load());
     if (!options.max_size.empty())
         limits.max_size = parse_size(options.max_size, "--max-size");
     if (!options.max_age.empty())
@@ -55,7 +57,8 @@ std::string summary(const store::GcResult &r, bool dry_run) {
 
 int gc(const GcOptions &options) {
     store::Limits limits = limits_of(options); // bad values: error before any change
-    store::Store store(store::store_directory());
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     if (options.automatic) {
         Fd lock = store::try_lock_gc(store);
         if (lock)

@@ -1,5 +1,6 @@
 // fleche has: exit 0 when run would replay a stored result, 1 when not.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/lookup.hpp"
 #include "store/stat_cache.hpp"
 
@@ -20,12 +21,18 @@ bool blobs_present(const store::BlobStore &blobs, const store::Entry &entry) {
     return true;
 }
 
-int has(RunOptions &options) {
-    store::Store store(store::store_directory());
+int has(RunOptions &options, const config::Config &config) {
+    if (options.no_store) // a rule's require_env is unset: run would not look up
+        return 1;
+    auto opened = open_store(config, options.readonly);
+    if (!opened)
+        return 1;
+    store::Store &store = *opened;
     store::StatCache cache(&store.index());
     key::FileHasher hasher(&cache);
     PreparedKey key = prepare_key(options.invocation, hasher);
-    cache.flush();
+    if (!options.readonly)
+        cache.flush();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     return lookup.entry && blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
 }
@@ -39,7 +46,9 @@ Subcommand add_has(CLI::App &app, const CommandWords &command) {
     add_key_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
-                return has(*options);
+                config::Config config = config::load();
+                configure(*options, config);
+                return has(*options, config);
             }};
 }
 

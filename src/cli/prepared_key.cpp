@@ -42,7 +42,7 @@ PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hash
     for (const auto &output : invocation.outputs)
         key::checked_output_path(output); // refuse before anything runs or is read
     PreparedKey prepared;
-    prepared.tool = key::identify_tool(invocation.argv[0], hasher);
+    prepared.tool = key::identify_tool(invocation.argv[0], invocation.tool_identity, hasher);
     std::optional<std::string> stdin_digest;
     if (invocation.hash_stdin)
         stdin_digest = copy_stdin(prepared.stdin_copy);

@@ -1,10 +1,10 @@
 // fleche query: find stored entries by their metadata; print them as a
 // table, JSON or bare keys, or remove them.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
 #include "cli/labels.hpp"
 #include "key/input_digest.hpp"
-#include "store/hit_log.hpp"
 #include "store/counters.hpp"
 #include "store/entry_query.hpp"
 #include "store/key_prefix.hpp"
@@ -123,8 +123,8 @@ void print_json(store::Index &index, const std::vector<store::Entry> &entries) {
 
 int query(const QueryOptions &options) {
     store::EntryFilter filter = make_filter(options); // bad input: nothing opened yet
-    store::Store store(store::store_directory());
-    store::HitLog(store.dir()).fold(store.index()); // hit counts as of now
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     auto keys = store::query_keys(store.index().database(), filter);
     if (options.rm) {
         for (const auto &key : keys)

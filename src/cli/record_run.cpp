@@ -113,9 +113,9 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     return {};
 }
 
-void start_gc_if_due(const store::Store &store) {
+void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
     try {
-        store::start_gc_if_due(store, store::limits_from_environment());
+        store::start_gc_if_due(store, limits);
     } catch (const Error &e) {
         warn(std::string(e.what()) + "; the store is not trimmed");
     }
@@ -138,7 +138,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     store.index().put(entry);
     test_hook("stored");
     store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
-    start_gc_if_due(store);
+    trim_store_if_due(store, options.limits);
 }
 
 // A stored run is counted with the entry; this counts one that was not.
@@ -154,7 +154,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
     LogCapture log(store);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     exec::RunResult result = exec::run_process(
-        key.tool.path, key.record.argv, stdin_fd,
+        key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
         [&](exec::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); });
     if (!store || !log.usable())
         return result.status();

@@ -1,6 +1,7 @@
 // fleche rm KEY...: remove entries; their blobs go at the next gc when no
 // other entry uses them.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
 #include "util/error.hpp"
 
@@ -13,7 +14,8 @@ namespace fleche::cli {
 namespace {
 
 int rm(const std::vector<std::string> &prefixes) {
-    store::Store store(store::store_directory());
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     // Every prefix is checked before anything is removed.
     std::vector<std::string> keys;
     for (const auto &prefix : prefixes)

@@ -3,10 +3,12 @@
 #include "cli/commands.hpp"
 #include "cli/expiry.hpp"
 #include "cli/labels.hpp"
+#include "cli/configure.hpp"
+#include "cli/direct_exec.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
-#include "store/hit_log.hpp"
 #include "store/counters.hpp"
+#include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
 #include "store/stat_cache.hpp"
 #include "util/clock.hpp"
@@ -24,9 +26,9 @@ namespace {
 // An identical run in progress is waited for; this long before saying so.
 constexpr int lock_notice_ms = 1000;
 
-std::unique_ptr<store::Store> open_store() {
+std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool readonly) {
     try {
-        return std::make_unique<store::Store>(store::store_directory());
+        return open_store(config, readonly);
     } catch (const Error &e) {
         warn(std::string(e.what()) + "; running without the cache");
         return nullptr;
@@ -64,6 +66,8 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         say("hit " + key.short_key() + ": replayed the run of " +
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
+    if (options.readonly)
+        return entry.exit_code; // not even the hit log is written
     store::HitLog hits(store.dir());
     hits.append(key.key, now, now - process_start_ns());
     if (hits.large()) {
@@ -99,6 +103,12 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, reason))
             return status;
+    if (options.readonly) {
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + reason + " (FLECHE_READONLY: not storing)");
+        store = nullptr;
+        return std::nullopt;
+    }
     lock = lock_key(*store, key);
     if (!lock) {
         store = nullptr;
@@ -116,17 +126,18 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     return std::nullopt;
 }
 
-int run(RunOptions &options) {
+int run(RunOptions &options, const config::Config &config) {
     resolve_labels(options);
     if (auto refresh_key = take_refresh_key())
-        return run_background_refresh(options, *refresh_key);
+        return run_background_refresh(options, config, *refresh_key);
     // The store comes first: its stat cache spares reading unchanged files.
-    auto opened = options.no_store ? nullptr : open_store();
+    auto opened = options.no_store ? nullptr : try_open_store(config, options.readonly);
     store::Store *store = opened.get();
     store::StatCache cache(store ? &store->index() : nullptr);
     key::FileHasher hasher(&cache);
     PreparedKey key = prepare_key(options.invocation, hasher);
-    cache.flush();
+    if (!options.readonly)
+        cache.flush();
     if (options.verbose && options.no_store)
         say("miss " + key.short_key() + ": --no-store");
     std::optional<store::KeyLock> lock;
@@ -152,7 +163,11 @@ Subcommand add_run(CLI::App &app, const CommandWords &command) {
     add_run_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
-                return run(*options);
+                if (disabled_by_environment())
+                    return exec_directly(command);
+                config::Config config = config::load();
+                configure(*options, config);
+                return run(*options, config);
             }};
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "key/invocation.hpp"
+#include "store/limits.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -25,6 +26,8 @@ struct RunOptions {
     std::optional<std::string> name;    // the entry's label (default: tool basename)
     std::optional<int64_t> ttl_ns;      // an older entry is a miss
     std::optional<int64_t> stale_ns;    // an older entry is replayed and refreshed
+    store::Limits limits;               // when a storing run starts gc
+    bool readonly = false;              // FLECHE_READONLY: replay hits, never write the store
 };
 
 // -e -i -o --salt --key-cwd --stdin --cache-failures

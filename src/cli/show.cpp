@@ -1,6 +1,7 @@
 // fleche show KEY: one entry in full (key record, metadata, outputs), or its
 // captured streams alone.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
 #include "exec/output_log.hpp"
 #include "key/key_record.hpp"
@@ -9,7 +10,6 @@
 #include "util/fd.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
-#include "store/hit_log.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -101,8 +101,8 @@ void write_json(store::Index &index, const store::Entry &e) {
 }
 
 int show(const ShowOptions &options) {
-    store::Store store(store::store_directory());
-    store::HitLog(store.dir()).fold(store.index()); // hit counts as of now
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     store::Entry entry = load_entry(store.index(), resolve_key(store.index(), options.key));
     if (options.stdout_only)
         print_log(store, entry, [](exec::Stream s) { return s == exec::Stream::out ? 1 : -1; });

@@ -1,7 +1,7 @@
 // fleche stats: what the cache has done (hits, misses, time saved) and what
 // it holds (entries, store size).
 #include "cli/commands.hpp"
-#include "store/hit_log.hpp"
+#include "cli/configure.hpp"
 #include "store/blob.hpp"
 #include "store/counters.hpp"
 #include "store/store.hpp"
@@ -137,8 +137,8 @@ std::vector<store::Counters> by_name_rows(store::Database &db, const std::map<st
 int stats(const StatsOptions &options) {
     if (!options.by.empty() && options.by != "name")
         throw Error("--by: '" + options.by + "' is not a grouping; use --by name");
-    store::Store store(store::store_directory());
-    store::HitLog(store.dir()).fold(store.index()); // hit counts as of now
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     store::Database &db = store.index().database();
     if (options.zero) {
         store::reset_counters(db);

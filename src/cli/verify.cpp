@@ -1,6 +1,7 @@
 // fleche verify: check every blob and entry of the store; --repair drops
 // what is broken.
 #include "cli/commands.hpp"
+#include "cli/configure.hpp"
 #include "store/verify.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
@@ -50,7 +51,8 @@ std::string report(const store::VerifyResult &r, bool repaired) {
 }
 
 int verify(bool repair) {
-    store::Store store(store::store_directory());
+    auto opened = open_configured_store();
+    store::Store &store = *opened;
     store::VerifyResult result = store::verify_store(store, repair, progress_line());
     write_all(STDOUT_FILENO, report(result, repair));
     if (result.problems.empty() || (repair && !result.index_damaged))

@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/glob.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -43,10 +44,23 @@ std::string checked_output_path(const std::string &spec) {
     return normal;
 }
 
+std::vector<std::string> keyed_arguments(const std::vector<std::string> &argv,
+                                         const std::vector<std::string> &ignore) {
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        bool ignored = i > 0 && std::any_of(ignore.begin(), ignore.end(), [&](auto &glob) {
+                           return ::fnmatch(glob.c_str(), argv[i].c_str(), 0) == 0;
+                       });
+        if (!ignored)
+            kept.push_back(argv[i]);
+    }
+    return kept;
+}
+
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
                           const std::optional<std::string> &stdin_digest, FileHasher &hasher) {
     KeyRecord record;
-    record.argv = invocation.argv;
+    record.argv = keyed_arguments(invocation.argv, invocation.ignore_args);
     record.tool = tool.digests;
     if (invocation.key_cwd)
         record.cwd = std::filesystem::current_path().string();

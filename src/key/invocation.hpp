@@ -20,6 +20,8 @@ struct Invocation {
     std::optional<std::string> salt;
     bool key_cwd = false;
     bool hash_stdin = false;
+    ToolIdentity tool_identity;           // [run] tool / [[rule]] tool
+    std::vector<std::string> ignore_args; // globs: matching arguments leave the key
 };
 
 // Selected variables of the current environment, sorted by name. A plain name
@@ -29,6 +31,10 @@ std::vector<EnvValue> select_environment(const std::vector<std::string> &pattern
 // Throws Error (status 125) for an output that is absolute or leaves the
 // working directory; returns it normalised otherwise.
 std::string checked_output_path(const std::string &spec);
+
+// argv without the arguments (never argv[0]) that match an ignore glob.
+std::vector<std::string> keyed_arguments(const std::vector<std::string> &argv,
+                                         const std::vector<std::string> &ignore);
 
 // stdin_digest: the digest of stdin when hash_stdin is set.
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,

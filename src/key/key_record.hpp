@@ -5,9 +5,12 @@
 //
 // Encoding (version 1), one element per line, in this order:
 //   "fleche-key 1"
-//   "argv " STR                      for each argument, in order (argv[0] as typed)
+//   "argv " STR                      for each argument, in order (argv[0] as typed),
+//                                    except those matched by an ignore_args glob
 //   "tool " HEX                      executable content; then one line per
 //   "interpreter " HEX               #! interpreter, outermost script first
+//                                    (other tool modes, see key/tool.hpp, put
+//                                    their own digests in these lines)
 //   "cwd " STR                       only with --key-cwd
 //   "env " STR " " (STR | "unset")   sorted by name
 //   "input " STR " " KIND            sorted by path; KIND is "file " HEX,

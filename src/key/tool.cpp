@@ -5,7 +5,10 @@
 #include "util/sha256.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <sys/wait.h>
 #include <cstdlib>
+#include <functional>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,21 +20,10 @@ namespace {
 // Linux follows at most 4 levels of nested #! interpreters.
 constexpr int max_interpreter_depth = 4;
 
-bool is_runnable_file(const std::string &path, struct stat &st) {
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
 bool is_runnable_file(const std::string &path) {
     struct stat st;
-    return is_runnable_file(path, st);
-}
-
-std::string digest_of(const std::string &path, FileHasher &hasher) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0)
-        throw Error(errno_message("cannot read '" + path + "'", errno));
-    return hasher.digest(path, st);
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 // "#!/usr/bin/env python3 -u" -> {"/usr/bin/env", "python3 -u"}
@@ -70,7 +62,18 @@ std::string env_program(const std::string &args) {
     return rest.substr(0, rest.find_first_of(" \t"));
 }
 
-void add_interpreters(const std::string &script, Tool &tool, int depth, FileHasher &hasher) {
+// How one file (the executable or an interpreter) is identified.
+using FileId = std::function<std::string(const std::string &path)>;
+
+std::string mtime_id(const std::string &path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        throw Error(errno_message("cannot stat '" + path + "'", errno));
+    int64_t mtime = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return sha256_hex("mtime " + std::to_string(mtime) + " size " + std::to_string(st.st_size));
+}
+
+void add_interpreters(const std::string &script, Tool &tool, int depth, const FileId &id) {
     if (depth >= max_interpreter_depth)
         return;
     auto [interpreter, args] = read_shebang(script);
@@ -78,7 +81,7 @@ void add_interpreters(const std::string &script, Tool &tool, int depth, FileHash
         return;
     if (!is_runnable_file(interpreter))
         return; // execve reports it; the child exits 126/127 and is not stored
-    tool.digests.push_back(digest_of(interpreter, hasher));
+    tool.digests.push_back(id(interpreter));
     std::string program;
     if (interpreter.ends_with("/env"))
         program = env_program(args);
@@ -86,14 +89,32 @@ void add_interpreters(const std::string &script, Tool &tool, int depth, FileHash
         const char *path = std::getenv("PATH");
         try {
             std::string resolved = resolve_executable(program, path ? path : "");
-            tool.digests.push_back(digest_of(resolved, hasher));
-            add_interpreters(resolved, tool, depth + 1, hasher);
+            tool.digests.push_back(id(resolved));
+            add_interpreters(resolved, tool, depth + 1, id);
         } catch (const Error &) {
             // the script fails to start; nothing more to identify
         }
         return;
     }
-    add_interpreters(interpreter, tool, depth + 1, hasher);
+    add_interpreters(interpreter, tool, depth + 1, id);
+}
+
+// The output (stdout and stderr) of a version command; throws Error when it
+// cannot run or fails, since a tool whose identity is unknown must not hit.
+std::string version_output(const std::string &command) {
+    FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (!pipe)
+        throw Error(errno_message("cannot run the tool's version command '" + command + "'", errno));
+    std::string output;
+    char buffer[4096];
+    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+        output.append(buffer, n);
+    int status = ::pclose(pipe);
+    if (status != 0)
+        throw Error("the tool's version command '" + command + "' failed (status " +
+                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status) +
+                    "); fix the tool setting (\"version:CMD ARGS\") in your fleche.toml");
+    return output;
 }
 
 } // namespace
@@ -130,12 +151,46 @@ std::string resolve_executable(const std::string &name, const std::string &searc
     throw Error(name + ": command not found", exit_not_found);
 }
 
-Tool identify_tool(const std::string &argv0, FileHasher &hasher) {
+ToolIdentity parse_tool_identity(const std::string &text, const std::string &what) {
+    using Mode = ToolIdentity::Mode;
+    if (text == "content")
+        return {Mode::content, ""};
+    if (text == "mtime")
+        return {Mode::mtime, ""};
+    if (text.starts_with("version:") && text.size() > 8)
+        return {Mode::version, text.substr(8)};
+    if (text.starts_with("string:"))
+        return {Mode::string, text.substr(7)};
+    throw Error(what + " is '" + text +
+                "'; allowed: \"content\", \"mtime\", \"version:CMD ARGS\" or \"string:TEXT\"");
+}
+
+Tool identify_tool(const std::string &argv0, const ToolIdentity &identity, FileHasher &hasher) {
+    using Mode = ToolIdentity::Mode;
     const char *path = std::getenv("PATH");
     Tool tool;
     tool.path = resolve_executable(argv0, path ? path : "/usr/local/bin:/usr/bin:/bin");
-    tool.digests.push_back(digest_of(tool.path, hasher));
-    add_interpreters(tool.path, tool, 0, hasher);
+    switch (identity.mode) {
+    case Mode::content:
+    case Mode::mtime: {
+        FileId content = [&hasher](const std::string &file) {
+            struct stat st;
+            if (::stat(file.c_str(), &st) != 0)
+                throw Error(errno_message("cannot read '" + file + "'", errno));
+            return hasher.digest(file, st);
+        };
+        FileId id = identity.mode == Mode::content ? content : FileId(mtime_id);
+        tool.digests.push_back(id(tool.path));
+        add_interpreters(tool.path, tool, 0, id);
+        break;
+    }
+    case Mode::version:
+        tool.digests.push_back(sha256_hex("version " + version_output(identity.argument)));
+        break;
+    case Mode::string:
+        tool.digests.push_back(sha256_hex("string " + identity.argument));
+        break;
+    }
     return tool;
 }
 

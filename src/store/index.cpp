@@ -109,6 +109,13 @@ Index::Index(const std::string &path) : db_(path, true) {
     prepare_schema();
 }
 
+Index::Index(const std::string &path, ReadOnly) : db_(path, ReadOnly{}) {
+    db_.exec("PRAGMA busy_timeout = 30000");
+    if (int version = user_version(db_); version != index_schema_version)
+        throw Error("the index '" + path + "' has schema version " + std::to_string(version) +
+                    ", not " + std::to_string(index_schema_version) + "; it cannot be read");
+}
+
 void Index::prepare_schema() {
     int version = user_version(db_); // fails on a file that is not a database
     if (version == index_schema_version) {

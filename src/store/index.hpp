@@ -32,6 +32,8 @@ class Index {
     // Opens or creates the index. Throws Error (unreadable, not a database,
     // newer schema).
     explicit Index(const std::string &path);
+    // Opens an existing index of this schema version without writing. Throws Error.
+    Index(const std::string &path, ReadOnly);
 
     std::optional<Entry> find(const std::string &key);
     // Inserts or replaces the entry and its outputs in one transaction.

@@ -1,6 +1,6 @@
-// How big and how old the store may grow before gc trims it. Read from
-// FLECHE_MAX_SIZE / FLECHE_MAX_AGE here; config-file values ([store]
-// max_size, max_age) are fed into the same struct by the config layer.
+// How big and how old the store may grow before gc trims it: [store]
+// max_size and max_age, FLECHE_MAX_SIZE and FLECHE_MAX_AGE (see
+// cli/configure.hpp configured_limits), or gc's flags.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +15,5 @@ struct Limits {
 
     bool any() const { return max_size || max_age_ns || max_entries; }
 };
-
-// FLECHE_MAX_SIZE (a size, as "20G") and FLECHE_MAX_AGE (a duration, as
-// "30d"); unset or empty variables set nothing. Throws Error on a bad value.
-Limits limits_from_environment();
 
 } // namespace fleche::store

@@ -3,19 +3,46 @@
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
 
+#include <cstdio>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace fleche::store {
 
+namespace {
+
+// sqlite3_open_v2 that throws, leaving no half-open handle behind.
+sqlite3 *open_database(const std::string &name, int flags, const std::string &what) {
+    sqlite3 *db = nullptr;
+    if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw Error("cannot open " + what + ": " + message);
+    }
+    sqlite3_extended_result_codes(db, 1);
+    return db;
+}
+
+// "file:" URI of a path: '?', '#' and '%' are escaped.
+std::string file_uri(const std::string &path) {
+    std::string uri = "file:";
+    for (char c : path) {
+        if (c == '?' || c == '#' || c == '%') {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02x", c);
+            uri += escaped;
+        } else {
+            uri += c;
+        }
+    }
+    return uri;
+}
+
+} // namespace
+
 Database::Database(const std::string &path, bool create) : path_(path) {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-        std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw Error("cannot open the index '" + path + "': " + message);
-    }
-    sqlite3_extended_result_codes(db_, 1);
+    db_ = open_database(path, flags, "the index '" + path + "'");
     // Every fleche is a short-lived process, often the only connection: by
     // default each would delete the WAL and shared-memory files on close and
     // the next would create them again, and each writer would checkpoint on
@@ -25,6 +52,13 @@ Database::Database(const std::string &path, bool create) : path_(path) {
     int persist = 1;
     sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
+
+Database::Database(const std::string &path, ReadOnly) : path_(path) {
+    struct stat st;
+    std::string mode = ::stat((path + "-wal").c_str(), &st) == 0 ? "?mode=ro" : "?immutable=1";
+    db_ = open_database(file_uri(path) + mode, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                        "the index '" + path + "' for reading");
 }
 
 Database::~Database() { sqlite3_close(db_); }

@@ -12,10 +12,17 @@ struct sqlite3_stmt;
 
 namespace fleche::store {
 
+// Tag for opening without writing anything (FLECHE_READONLY).
+struct ReadOnly {};
+
 class Database {
   public:
     // Opens (creating if asked) the database file. Throws Error.
     Database(const std::string &path, bool create);
+    // Opens an existing database for reading only, creating no file: not even
+    // the -wal and -shm files (when none exist, no writer is active and the
+    // file is read as immutable). Throws Error.
+    Database(const std::string &path, ReadOnly);
     ~Database();
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;

@@ -34,7 +34,10 @@ std::string store_directory() {
     throw Error("no place for the store: set FLECHE_DIR (or XDG_CACHE_HOME or HOME)");
 }
 
-Store::Store(const std::string &dir)
-    : dir_(dir), blobs_(prepared(dir)), index_(dir + "/index.sqlite") {}
+Store::Store(const std::string &dir, int compression_level)
+    : dir_(dir), blobs_(prepared(dir), compression_level), index_(dir + "/index.sqlite") {}
+
+Store::Store(const std::string &dir, ReadOnly)
+    : dir_(dir), blobs_(dir), index_(dir + "/index.sqlite", ReadOnly{}) {}
 
 } // namespace fleche::store

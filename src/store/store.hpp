@@ -20,7 +20,9 @@ std::string store_directory();
 class Store {
   public:
     // Creates the layout if needed and opens the index. Throws Error.
-    explicit Store(const std::string &dir);
+    explicit Store(const std::string &dir, int compression_level = 1);
+    // Opens an existing store without creating or writing anything. Throws Error.
+    Store(const std::string &dir, ReadOnly);
 
     const std::string &dir() const { return dir_; }
     Index &index() { return index_; }

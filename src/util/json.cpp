@@ -145,4 +145,11 @@ JsonWriter &JsonWriter::null() {
     return *this;
 }
 
+std::string json_strings(const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i)
+        out += (i ? "," : "") + json_quote(items[i]);
+    return out + "]";
+}
+
 } // namespace fleche

@@ -13,6 +13,8 @@ namespace fleche {
 
 // `text` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view text);
+// ["a","b"]
+std::string json_strings(const std::vector<std::string> &items);
 
 class JsonWriter {
   public:

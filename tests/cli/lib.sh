@@ -46,6 +46,8 @@ export SCRATCH
 cd "$SCRATCH"
 mkdir -p "$SCRATCH/store" "$SCRATCH/work" "$SCRATCH/aux" "$SCRATCH/logs"
 export FLECHE_DIR=$SCRATCH/store
+# No user configuration of the caller (~/.config/fleche/config.toml) either.
+export XDG_CONFIG_HOME=$SCRATCH/config
 
 PASSED=0
 FAILED=0

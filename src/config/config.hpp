@@ -1,0 +1,87 @@
+// The effective configuration. Precedence, lowest first (later layers win,
+// key by key; see load()):
+//   1. built-in defaults
+//   2. $XDG_CONFIG_HOME/fleche/config.toml (else ~/.config/fleche/config.toml)
+//   3. fleche.toml files from the farthest folder above cwd down to cwd's own
+//      (the closest wins; a file with root = true stops the walk upward)
+//   4. FLECHE_* environment variables (see config/keys.cpp)
+//   5. command-line flags (applied by cli/configure.cpp)
+// [[rule]] tables are not merged but collected: every file's rules apply,
+// the closest file's first.
+#pragma once
+
+#include "config/keys.hpp"
+#include "key/tool.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleche::config {
+
+// Per-command defaults; every list is already resolved (paths absolute).
+struct Rule {
+    std::string source; // "FILE:LINE"
+    std::vector<std::string> match, name, inputs, outputs, env, ignore_args, require_env;
+    std::optional<std::string> salt, tool;
+
+    // `tool_name`: argv[0] without its directory; `label`: --name, if given.
+    bool applies_to(const std::string &tool_name, const std::optional<std::string> &label) const;
+};
+
+class Config {
+  public:
+    Config(); // the built-in defaults
+
+    const Setting &get(std::string_view name) const;
+    void set(std::string_view name, Setting setting);
+
+    // Typed accessors for the code that acts on the settings.
+    std::string store_dir() const; // empty when there is no place for it
+    std::optional<uint64_t> max_size() const;
+    std::optional<int64_t> max_age_ns() const;
+    int compression() const;
+    std::vector<std::string> env() const;
+    bool cache_failures() const;
+    key::ToolIdentity tool() const;
+    std::optional<int64_t> ttl_ns() const;
+    std::optional<int64_t> stale_ns() const;
+    bool disable() const;
+    bool refresh() const;
+    bool readonly() const;
+    std::optional<std::string> tags() const; // FLECHE_TAGS as written
+
+    std::vector<Rule> rules;        // closest file first, then in file order
+    std::vector<std::string> files; // the files read, lowest precedence first
+
+  private:
+    std::optional<int64_t> number(std::string_view name) const;
+    bool flag(std::string_view name) const;
+    std::map<std::string, Setting, std::less<>> settings_;
+};
+
+// Looks a variable up; nullopt when unset or empty.
+using Environment = std::function<std::optional<std::string>(const char *name)>;
+
+// Reads the files and variables that apply in `cwd` (an absolute, physical
+// path). Throws Error naming the file, line and column, or the variable.
+Config load(const std::string &cwd, const Environment &environment);
+// The same for this process: getcwd() and getenv().
+Config load();
+
+// One file's settings and rules, checked against the key table.
+struct FileLayer {
+    std::string path;
+    bool root = false; // root = true: stop the walk upward here
+    std::vector<std::pair<std::string, Setting>> settings;
+    std::vector<Rule> rules;
+};
+
+// The layers, for load() and its tests. Throw Error like load().
+FileLayer read_file(const std::string &path);
+void apply(Config &config, const FileLayer &layer); // settings and file name only
+void read_environment(Config &config, const Environment &environment);
+
+} // namespace fleche::config

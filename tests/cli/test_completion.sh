@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The completions, asked for candidates by the real bash, zsh and fish
+# (scripts/setup.sh installs bash-completion, zsh and fish).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+COMPLETIONS=$FLECHE_SOURCE_DIR/completions
+BIN_DIR=$(dirname "$FLECHE_BIN")
+
+# complete_SHELL LINE: the candidates for TAB at the end of LINE, one a line, sorted.
+complete_bash() {
+    [[ -f /usr/share/bash-completion/bash_completion ]] || skip "bash-completion is not installed"
+    PATH=$BIN_DIR:$PATH bash --norc -c '
+        source /usr/share/bash-completion/bash_completion
+        source "$1"
+        read -ra COMP_WORDS <<<"$2"
+        [[ $2 == *" " ]] && COMP_WORDS+=("")
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        _fleche fleche
+        printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETIONS/fleche.bash" "$1" | sed 's/ *$//' | tr -d "\r" | grep -v "^$" | sort -u
+}
+
+complete_zsh() {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    PATH=$BIN_DIR:$PATH timeout 20 zsh "$FLECHE_SOURCE_DIR/tests/cli/complete.zsh" "$COMPLETIONS" "$1" |
+        tr -d '\r' | grep -v '^$' | sort -u
+}
+
+complete_fish() {
+    command -v fish >/dev/null || skip "fish is not installed"
+    PATH=$BIN_DIR:$PATH fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$COMPLETIONS/fleche.fish" "$1" |
+        cut -f1 | sort -u
+}
+
+# expect SHELL LINE CANDIDATE...: each CANDIDATE is offered.
+expect() {
+    local shell=$1 line=$2 got
+    shift 2
+    got=$("complete_$shell" "$line" || true)
+    local want
+    for want in "$@"; do
+        grep -qxF -e "$want" <<<"$got" || fail "$shell: [$line<TAB>] does not offer [$want]; offers: $(echo $got)"
+    done
+}
+
+# refuse SHELL LINE CANDIDATE: CANDIDATE is not offered.
+refuse() {
+    local got
+    got=$("complete_$1" "$2" || true)
+    ! grep -qxF -e "$3" <<<"$got" || fail "$1: [$2<TAB>] offers [$3]: $(echo $got)"
+}
+
+check_shell() {
+    local sh=$1
+    if [[ $sh == bash ]]; then
+        [[ -f /usr/share/bash-completion/bash_completion ]] || skip "bash-completion is not installed"
+    else
+        command -v "$sh" >/dev/null || skip "$sh is not installed"
+    fi
+    mkdir -p dir
+    touch data.txt dir/inner.txt
+    expect "$sh" "fleche " run digest has config help
+    expect "$sh" "fleche co" config
+    expect "$sh" "fleche help r" run
+    expect "$sh" "fleche run --ca" --cache-failures
+    expect "$sh" "fleche run --re" --refresh
+    refuse "$sh" "fleche digest --re" --refresh
+    expect "$sh" "fleche config --js" --json
+    expect "$sh" "fleche run -i da" data.txt
+    expect "$sh" "fleche run --output da" data.txt
+    # After "--", the wrapped command completes as a command, then its own arguments.
+    expect "$sh" "fleche run -v -- ech" echo
+    expect "$sh" "fleche run -- cat da" data.txt
+    refuse "$sh" "fleche run -- cat --ca" --cache-failures
+}
+
+case_bash() { check_shell bash; }
+case_zsh() { check_shell zsh; }
+case_fish() { check_shell fish; }
+
+run_case bash case_bash
+run_case zsh case_zsh
+run_case fish case_fish
+finish

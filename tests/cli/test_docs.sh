@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The documentation keeps up with the program: every subcommand and flag that
+# --help shows is in the man page and in each completion script, and every
+# configuration key is in the man page. The subcommands are read from
+# `fleche --help`, so new ones are checked without changing this test.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MAN=$FLECHE_SOURCE_DIR/man/fleche.1
+COMPLETIONS=(fleche.bash _fleche fleche.fish)
+
+subcommands() {
+    fl --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'
+}
+
+# long_flags ARGS...: the --flags in the help of `fleche ARGS --help`.
+long_flags() {
+    fl "$@" --help | grep -oE '(^|[ ,])--[a-z][a-z0-9-]*' | sed 's/^[ ,]//' | sort -u
+}
+
+# short_flags ARGS...: the one-letter flags, except CLI11's -h (documented as --help).
+short_flags() {
+    fl "$@" --help | grep -oE '^ +-[a-zA-Z],' | tr -d ' ,' | grep -vx -- -h | sort -u || true
+}
+
+# in_man FLAG: the flag as roff writes it ("\-\-env").
+in_man() {
+    grep -qF -e "${1//-/\\-}" "$MAN"
+}
+
+# in_completion FILE FLAG
+in_completion() {
+    local file=$FLECHE_SOURCE_DIR/completions/$1 flag=$2
+    case $1 in
+        fleche.fish)
+            if [[ $flag == --* ]]; then
+                grep -qE -- "-l ${flag#--}( |$)" "$file"
+            else
+                grep -qE -- "-s ${flag#-}( |$)" "$file"
+            fi
+            ;;
+        *) grep -qE -- "(^|[^a-z-])$flag([^a-z-]|$)" "$file" ;;
+    esac
+}
+
+case_subcommands_are_documented() {
+    local subs sub file
+    subs=$(subcommands)
+    [[ $(wc -l <<<"$subs") -ge 5 ]] || fail "too few subcommands found in --help: $subs"
+    for sub in $subs; do
+        grep -qE "^\.B[RI]? \"?$sub( |\"|$)" "$MAN" || fail "man page has no entry for subcommand $sub"
+        for file in "${COMPLETIONS[@]}"; do
+            grep -qw -- "$sub" "$FLECHE_SOURCE_DIR/completions/$file" || fail "$file does not know subcommand $sub"
+        done
+    done
+}
+
+case_flags_are_documented() {
+    local sub flag file checked=0
+    for flag in $(long_flags); do
+        in_man "$flag" || fail "man page lacks $flag (fleche --help)"
+    done
+    for sub in $(subcommands); do
+        for flag in $(long_flags "$sub") $(short_flags "$sub"); do
+            checked=$((checked + 1))
+            in_man "$flag" || fail "man page lacks $flag (fleche $sub --help)"
+            for file in "${COMPLETIONS[@]}"; do
+                in_completion "$file" "$flag" || fail "$file lacks $flag (fleche $sub --help)"
+            done
+        done
+    done
+    [[ $checked -ge 10 ]] || fail "only $checked flags found: is the --help format understood?"
+}
+
+# man_has_key KEY: a .TP tag for KEY, alone or as "a, KEY" (".BR ttl \", \" stale ...").
+man_has_key() {
+    grep -qE "^\.BR? ([a-z_]+ \", \" )?$1( |$)" "$MAN"
+}
+
+case_config_keys_are_documented() {
+    local key
+    cd "$AUX" && printf 'root = true\n' >fleche.toml
+    # run.disable, refresh, readonly and tags come only from their variables (below).
+    for key in $(fl config --json | jq -r '.settings[] | keys[]' | grep -vxE 'disable|refresh|readonly|tags'); do
+        man_has_key "$key" || fail "man page lacks configuration key $key"
+    done
+    for key in $(fl config --json | jq -r '.rules[0] // {} | keys[]') \
+        match name inputs outputs env salt tool ignore_args require_env; do
+        man_has_key "$key" || fail "man page lacks rule key $key"
+    done
+    for key in FLECHE_DIR FLECHE_DISABLE FLECHE_REFRESH FLECHE_READONLY FLECHE_TAGS FLECHE_MAX_SIZE NO_COLOR; do
+        grep -qE "^\.B $key" "$MAN" || fail "man page ENVIRONMENT lacks $key"
+    done
+}
+
+case_man_page_renders_cleanly() {
+    command -v man >/dev/null || skip "man is not installed"
+    local warnings
+    warnings=$(MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null || true)
+    assert_eq "" "$warnings" "groff warnings"
+}
+
+run_case subcommands_are_documented case_subcommands_are_documented
+run_case flags_are_documented case_flags_are_documented
+run_case config_keys_are_documented case_config_keys_are_documented
+run_case man_page_renders_cleanly case_man_page_renders_cleanly
+finish
