@@ -7,11 +7,18 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 namespace fleche::key {
 
 namespace {
+
+// Below this many bytes to hash, threads cost more than they save.
+constexpr uint64_t parallel_threshold = 8 << 20;
 
 // File times come from a coarse kernel clock: anything this close to now may
 // still change without its stamp changing.
@@ -41,22 +48,75 @@ std::string FileHasher::absolute(const std::string &path) const {
         .string();
 }
 
+void FileHasher::remember(const std::string &key, const FileStamp &stamp,
+                          const std::string &digest) {
+    if (cache_ && stamp.mtime_ns < racy_after_ns_ && stamp.ctime_ns < racy_after_ns_)
+        cache_->remember(key, stamp, digest);
+}
+
 std::string FileHasher::digest(const std::string &path, const struct stat &st) {
     FileStamp stamp = stamp_of(st);
     std::string key = cache_ ? absolute(path) : "";
     if (cache_)
         if (auto digest = cache_->find(key, stamp))
             return *digest;
+    if (auto it = prefetched_.find(path); it != prefetched_.end() && it->second.first == stamp) {
+        remember(key, stamp, it->second.second);
+        return it->second.second;
+    }
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
         throw Error(errno_message("cannot read '" + path + "'", errno));
     std::string digest = sha256_fd_hex(fd.get(), path);
     // Remember only what was hashed from the file we stat'ed, unchanged since.
     struct stat after;
-    bool unchanged = ::fstat(fd.get(), &after) == 0 && stamp_of(after) == stamp;
-    if (cache_ && unchanged && stamp.mtime_ns < racy_after_ns_ && stamp.ctime_ns < racy_after_ns_)
-        cache_->remember(key, stamp, digest);
+    if (::fstat(fd.get(), &after) == 0 && stamp_of(after) == stamp)
+        remember(key, stamp, digest);
     return digest;
+}
+
+void FileHasher::prefetch(const std::vector<std::string> &paths) {
+    struct Job {
+        std::string path;
+        FileStamp stamp;
+        std::string digest;
+    };
+    std::vector<Job> jobs;
+    uint64_t bytes = 0;
+    for (const auto &path : paths) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        FileStamp stamp = stamp_of(st);
+        if (cache_ && cache_->find(absolute(path), stamp))
+            continue;
+        jobs.push_back({path, stamp, ""});
+        bytes += static_cast<uint64_t>(st.st_size);
+    }
+    size_t threads = std::min<size_t>(std::thread::hardware_concurrency(), jobs.size());
+    if (threads < 2 || bytes < parallel_threshold)
+        return;
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i; (i = next++) < jobs.size();) {
+            try {
+                std::string digest = sha256_file_hex(jobs[i].path);
+                struct stat after;
+                if (::stat(jobs[i].path.c_str(), &after) == 0 && stamp_of(after) == jobs[i].stamp)
+                    jobs[i].digest = std::move(digest);
+            } catch (const Error &) {
+                // digest() meets the same error and reports it
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t)
+        pool.emplace_back(work);
+    for (auto &thread : pool)
+        thread.join();
+    for (auto &job : jobs)
+        if (!job.digest.empty())
+            prefetched_[job.path] = {job.stamp, std::move(job.digest)};
 }
 
 } // namespace fleche::key

@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 #include <sys/stat.h>
 
 namespace fleche::key {
@@ -37,9 +40,17 @@ class FileHasher {
     // Digest of the regular file at `path` whose stat is `st`. Throws Error.
     std::string digest(const std::string &path, const struct stat &st);
 
+    // Hashes, several at once, those of `paths` that the cache does not know
+    // and that digest() will be asked for: a cold run over large inputs is
+    // bound by SHA-256, which runs on one core per file. Small jobs are left
+    // to digest(), where threads would cost more than they save.
+    void prefetch(const std::vector<std::string> &paths);
+
   private:
     std::string absolute(const std::string &path) const;
+    void remember(const std::string &key, const FileStamp &stamp, const std::string &digest);
 
+    std::map<std::string, std::pair<FileStamp, std::string>> prefetched_;
     DigestCache *cache_;
     std::string cwd_;
     int64_t racy_after_ns_;

@@ -106,8 +106,36 @@ InputDigest digest_input(const std::string &path, FileHasher &hasher) {
     return input;
 }
 
+namespace {
+
+// Every regular file that the specs name, directories walked (without
+// following links inside them, as digest_directory does).
+void collect_files(const std::string &path, bool top, std::vector<std::string> &files) {
+    struct stat st;
+    if ((top ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0)
+        return;
+    if (S_ISREG(st.st_mode)) {
+        files.push_back(path);
+    } else if (S_ISDIR(st.st_mode)) {
+        DIR *d = ::opendir(path.c_str());
+        if (!d)
+            return;
+        while (dirent *e = ::readdir(d))
+            if (std::string name = e->d_name; name != "." && name != "..")
+                collect_files(path + "/" + name, false, files);
+        ::closedir(d);
+    }
+}
+
+} // namespace
+
 std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bool warn_missing,
                                        FileHasher &hasher) {
+    std::vector<std::string> files;
+    for (const auto &spec : specs)
+        for (const auto &path : has_glob_chars(spec) ? expand_glob(spec) : std::vector{spec})
+            collect_files(path, true, files);
+    hasher.prefetch(files);
     std::vector<InputDigest> inputs;
     for (const auto &spec : specs) {
         if (has_glob_chars(spec)) {

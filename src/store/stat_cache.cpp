@@ -15,8 +15,10 @@ std::optional<std::string> StatCache::find(const std::string &path, const key::F
                         "AND size = ? AND mtime_ns = ? AND ctime_ns = ?");
         query.bind(1, path).bind(2, stamp.dev).bind(3, stamp.ino).bind(4, stamp.size);
         query.bind(5, stamp.mtime_ns).bind(6, stamp.ctime_ns);
-        if (query.step())
-            return query.text(0);
+        if (query.step()) {
+            learnt_[path] = {stamp, query.text(0)}; // asked again after a prefetch
+            return learnt_[path].second;
+        }
     } catch (const std::exception &) {
         // an unreadable cache is only slower
     }

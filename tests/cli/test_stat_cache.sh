@@ -51,6 +51,32 @@ case_fresh_files_are_not_remembered() {
     fi
 }
 
+# Inputs large enough are hashed on several threads: the digests in the key
+# record must be those sha256sum computes, file by file.
+case_parallel_hashing_gives_the_same_digests() {
+    mkdir big
+    local i
+    for i in 1 2 3 4; do head -c 3000000 /dev/urandom >"big/part$i"; done
+    mkdir big/sub
+    head -c 3000000 /dev/urandom >big/sub/deep
+    fl run -i 'big/part*' -i big/sub -- true
+    local key
+    key=$(fl digest -i 'big/part*' -i big/sub -- true)
+    fl show "$key" --json >shown.json
+    python3 - <<'PY' >digests
+import json
+for i in json.load(open("shown.json"))["key_record"]["inputs"]:
+    print(i["path"], i["kind"], i["digest"])
+PY
+    for i in 1 2 3 4; do
+        assert_file_has_line digests "big/part$i file $(sha256sum <"big/part$i" | cut -c1-64)" "digest of part$i"
+    done
+    # the directory's digest covers its file: changing it changes the key
+    printf x >>big/sub/deep
+    assert_ne "$key" "$(fl digest -i 'big/part*' -i big/sub -- true)" "a changed file in a big directory input"
+}
+
 run_case remembered_and_still_correct case_remembered_and_still_correct
 run_case fresh_files_are_not_remembered case_fresh_files_are_not_remembered
+run_case parallel_hashing_gives_the_same_digests case_parallel_hashing_gives_the_same_digests
 finish
