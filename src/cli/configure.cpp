@@ -88,6 +88,7 @@ std::unique_ptr<store::Store> open_configured_store() {
     auto store = open_store(config, config.readonly());
     if (!store)
         throw Error("there is no store yet at '" + config.store_dir() + "'");
+    store->index().prepare_for_scans();
     if (!config.readonly())
         store::HitLog(store->dir()).fold(store->index());
     return store;

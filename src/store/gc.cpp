@@ -20,6 +20,10 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
     bool full = false; // once an entry does not fit, every older one goes too
     for (size_t i = 0; i < entries.size(); ++i) {
         const EntryRef &entry = entries[i];
+        if (full) { // the rest of a large store: no need to weigh each entry
+            evicted.push_back(i);
+            continue;
+        }
         uint64_t extra = 0;
         std::unordered_set<std::string> counted;
         for (const auto &blob : entry.blobs)
@@ -41,7 +45,7 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
 
 namespace {
 
-std::vector<EntryRef> evict(Store &store, const std::vector<EntryRef> &entries,
+std::vector<EntryRef> evict(Store &store, std::vector<EntryRef> entries,
                             const std::vector<size_t> &plan, bool dry_run, int64_t now,
                             const Report &verbose) {
     std::vector<std::pair<std::string, int64_t>> chosen;
@@ -56,9 +60,10 @@ std::vector<EntryRef> evict(Store &store, const std::vector<EntryRef> &entries,
     }
     std::unordered_set<std::string> gone(removed.begin(), removed.end());
     std::vector<EntryRef> kept;
-    for (const auto &entry : entries) {
+    kept.reserve(entries.size() - gone.size());
+    for (auto &entry : entries) {
         if (!gone.count(entry.key)) {
-            kept.push_back(entry);
+            kept.push_back(std::move(entry));
         } else if (verbose) {
             verbose(std::string(dry_run ? "would remove" : "removed") + " entry " +
                     entry.key.substr(0, 12) + " (last used " +
@@ -109,13 +114,12 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
             entries, [&](const std::string &d) { return sizes.count(d) ? sizes[d] : 0; }, limits,
             now);
         size_t before = entries.size();
-        entries = evict(store, entries, plan, dry_run, now, verbose);
+        entries = evict(store, std::move(entries), plan, dry_run, now, verbose);
         result.entries = before - entries.size();
     }
-    // Entries stored while we evicted are protected by the grace period;
-    // re-reading the index here only narrows what the grace must cover.
-    if (!dry_run)
-        entries = list_entries(store.index());
+    // Entries stored while we evicted are not in `entries`: the blobs they
+    // name are young (a commit renames, so even a blob stored again is), and
+    // the grace period keeps them.
     result.kept_entries = entries.size();
     sweep_orphans(store, entries, dry_run, now, result, verbose);
     sweep_temps_and_locks(store, dry_run, now, result, verbose);

@@ -224,10 +224,15 @@ void Index::remove(const std::string &key) {
     transaction.commit();
 }
 
+void Index::prepare_for_scans() {
+    db_.exec("PRAGMA cache_size = -65536");
+    db_.exec("PRAGMA mmap_size = 1073741824");
+}
+
 void Index::erase(const std::string &key) {
-    Statement(db_, "DELETE FROM outputs WHERE key = ?").bind(1, key).run();
-    Statement(db_, "DELETE FROM entries WHERE key = ?").bind(1, key).run();
-    write_tags(db_, key, {});
+    db_.cached("DELETE FROM outputs WHERE key = ?").bind(1, key).run();
+    db_.cached("DELETE FROM entries WHERE key = ?").bind(1, key).run();
+    db_.cached("DELETE FROM tags WHERE key = ?").bind(1, key).run();
 }
 
 void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,

@@ -51,6 +51,11 @@ class Index {
 
     Database &database() { return db_; }
 
+    // For commands that read or change much of the index (gc, query, stats,
+    // verify): a larger page cache and memory-mapped reads. Not on the hit
+    // path, where the defaults are cheaper to set up.
+    void prepare_for_scans();
+
   private:
     void prepare_schema();
     // Deletes the rows of `key` from every table keyed by it, inside the

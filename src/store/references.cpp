@@ -12,17 +12,22 @@ namespace fleche::store {
 std::vector<EntryRef> list_entries(Index &index) {
     Database &db = index.database();
     std::vector<EntryRef> entries;
-    std::unordered_map<std::string, size_t> position;
     Statement rows(db, "SELECT key, command, last_use_ns, log_blob FROM entries "
                        "ORDER BY last_use_ns DESC");
-    while (rows.step()) {
-        position.emplace(rows.text(0), entries.size());
+    while (rows.step())
         entries.push_back({rows.text(0), rows.text(1), rows.integer(2), {rows.text(3)}});
-    }
+    std::vector<std::pair<std::string, std::string>> output_blobs;
     Statement outputs(db, "SELECT key, blob FROM outputs WHERE blob IS NOT NULL ORDER BY key, path");
     while (outputs.step())
-        if (auto it = position.find(outputs.text(0)); it != position.end())
-            entries[it->second].blobs.push_back(outputs.text(1));
+        output_blobs.emplace_back(outputs.text(0), outputs.text(1));
+    if (output_blobs.empty()) // most entries of a large store may have none: skip the map
+        return entries;
+    std::unordered_map<std::string, size_t> position;
+    for (size_t i = 0; i < entries.size(); ++i)
+        position.emplace(entries[i].key, i);
+    for (auto &[key, blob] : output_blobs)
+        if (auto it = position.find(key); it != position.end())
+            entries[it->second].blobs.push_back(std::move(blob));
     return entries;
 }
 

@@ -61,7 +61,17 @@ Database::Database(const std::string &path, ReadOnly) : path_(path) {
                         "the index '" + path + "' for reading");
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+    cached_.clear(); // finalized before the connection closes
+    sqlite3_close(db_);
+}
+
+Statement &Database::cached(const char *sql) {
+    auto &statement = cached_[sql];
+    if (!statement)
+        statement = std::make_unique<Statement>(*this, sql);
+    return *statement;
+}
 
 void Database::fail(const std::string &what) const {
     throw Error(what + " in the index '" + path_ + "': " + sqlite3_errmsg(db_));

@@ -6,11 +6,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <memory>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace fleche::store {
+
+class Statement;
 
 // Tag for opening without writing anything (FLECHE_READONLY).
 struct ReadOnly {};
@@ -28,6 +32,11 @@ class Database {
     Database &operator=(const Database &) = delete;
 
     void exec(const char *sql);
+    // A statement prepared once per connection and reused: for statements
+    // run in loops (gc removing a hundred thousand entries), where preparing
+    // costs more than running. `sql` must be a string literal (its address
+    // is the cache key). Reset after each run().
+    Statement &cached(const char *sql);
     sqlite3 *handle() const { return db_; }
     const std::string &path() const { return path_; }
     [[noreturn]] void fail(const std::string &what) const;
@@ -35,6 +44,7 @@ class Database {
   private:
     sqlite3 *db_ = nullptr;
     std::string path_;
+    std::unordered_map<const char *, std::unique_ptr<Statement>> cached_;
 };
 
 class Statement {
