@@ -39,7 +39,8 @@ int main(int argc, char **argv) {
             std::string record = "fleche-key 1\nargv 3:sim\nargv " + std::to_string(arg.size()) +
                                  ":" + arg + "\n";
             int64_t t = base + i * 1'000'000'000LL;
-            insert.bind(1, sha256_hex(record)).bind(2, record).bind(3, "sim");
+            // a thousand tools, as in a shared CI store
+            insert.bind(1, sha256_hex(record)).bind(2, record).bind(3, "sim" + std::to_string(i % 1000));
             insert.bind(4, "sim " + arg).bind(5, log_blob).bind(6, t).bind(7, t + 500'000'000);
             insert.bind(8, t + 500'000'000);
             insert.run();

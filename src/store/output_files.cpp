@@ -6,6 +6,10 @@
 #include "util/glob.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -153,9 +157,52 @@ std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
     return records;
 }
 
+namespace {
+
+// Above this many bytes, files are restored on one thread per core: reading
+// a blob back is bound by SHA-256, which runs on one core per file.
+constexpr uint64_t parallel_threshold = 8 << 20;
+
+void restore_files(const BlobStore &blobs, const std::vector<const OutputRecord *> &files,
+                   mode_t mask) {
+    uint64_t bytes = 0;
+    for (const auto *file : files)
+        bytes += file->size;
+    size_t threads = std::min<size_t>(std::thread::hardware_concurrency(), files.size());
+    if (threads < 2 || bytes < parallel_threshold) {
+        for (const auto *file : files)
+            restore_file(blobs, *file, mask);
+        return;
+    }
+    std::atomic<size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto work = [&] {
+        for (size_t i; (i = next++) < files.size();) {
+            try {
+                restore_file(blobs, *files[i], mask);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure)
+                    failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t)
+        pool.emplace_back(work);
+    for (auto &thread : pool)
+        thread.join();
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
+} // namespace
+
 void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs) {
     mode_t mask = current_umask();
     std::set<std::string> directories;
+    std::vector<const OutputRecord *> files; // after every directory exists
     for (const auto &record : outputs) {
         std::string parent = parent_of(record.path);
         bool top = directories.count(parent) == 0;
@@ -169,13 +216,14 @@ void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &ou
             directories.insert(record.path);
             break;
         case OutputType::file:
-            restore_file(blobs, record, mask);
+            files.push_back(&record);
             break;
         case OutputType::symlink:
             restore_symlink(record);
             break;
         }
     }
+    restore_files(blobs, files, mask);
 }
 
 } // namespace fleche::store

@@ -231,6 +231,29 @@ case_verbose() {
     assert_runs c 1
 }
 
+# Outputs above 8 MiB are restored on several threads: each file must come
+# back exact, and a damaged blob must still be a miss, not a partial restore.
+case_large_outputs_restored_in_parallel() {
+    mkdir src
+    local i
+    for i in 1 2 3 4; do head -c 3000000 /dev/urandom >"src/part$i"; done
+    make_counted gen 'rm -rf out; cp -r src out'
+    fl run -o out -- ./gen
+    rm -rf out
+    capture r1 fl run -o out -- ./gen
+    assert_runs gen 1 "a hit"
+    for i in 1 2 3 4; do assert_file_eq "src/part$i" "out/part$i" "part$i restored"; done
+    local blob
+    blob=$(find "$FLECHE_DIR/objects" -type f -size +2000k -print -quit)
+    [[ -n "$blob" ]] || fail "fixture: no large blob"
+    flip_byte "$blob" 1000000
+    rm -rf out
+    capture r2 fl run -o out -- ./gen
+    assert_runs gen 2 "a damaged blob is a miss"
+    assert_contains "$(cat r2.err)" "fleche: warning: "
+    for i in 1 2 3 4; do assert_file_eq "src/part$i" "out/part$i" "part$i after the miss"; done
+}
+
 run_case file_restored case_file_restored
 run_case exec_bit_restored case_exec_bit_restored
 run_case directory_restored case_directory_restored
@@ -245,4 +268,5 @@ run_case refresh_outputs case_refresh_outputs
 run_case no_store case_no_store
 run_case no_store_leaves_nothing case_no_store_leaves_nothing
 run_case verbose case_verbose
+run_case large_outputs_restored_in_parallel case_large_outputs_restored_in_parallel
 finish
