@@ -138,6 +138,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     store.index().put(entry);
     test_hook("stored");
     store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
+    store.index().checkpoint(); // hits that follow open an index with an empty WAL
     trim_store_if_due(store, options.limits);
 }
 

@@ -98,19 +98,25 @@ void enable_wal(Database &db) {
     }
 }
 
+// Through the C API rather than PRAGMA statements: each statement costs a
+// parse on every process, hits included.
+void set_up_connection(Database &db) {
+    sqlite3_busy_timeout(db.handle(), 30000);
+    // The WAL persists between runs and is scanned by every open (see
+    // sqlite.cpp); a storing run empties it (Index::checkpoint), and this
+    // bounds it when many store at once.
+    sqlite3_wal_autocheckpoint(db.handle(), 64);
+}
+
 } // namespace
 
 Index::Index(const std::string &path) : db_(path, true) {
-    db_.exec("PRAGMA busy_timeout = 30000");
-    // The WAL persists between runs and is scanned by every open (see
-    // sqlite.cpp): keep it short.
-    db_.exec("PRAGMA wal_autocheckpoint = 64");
-    db_.exec("PRAGMA journal_size_limit = 1048576");
+    set_up_connection(db_);
     prepare_schema();
 }
 
 Index::Index(const std::string &path, ReadOnly) : db_(path, ReadOnly{}) {
-    db_.exec("PRAGMA busy_timeout = 30000");
+    set_up_connection(db_);
     if (int version = user_version(db_); version != index_schema_version)
         throw Error("the index '" + path + "' has schema version " + std::to_string(version) +
                     ", not " + std::to_string(index_schema_version) + "; it cannot be read");
@@ -222,6 +228,10 @@ void Index::remove(const std::string &key) {
     Transaction transaction(db_);
     erase(key);
     transaction.commit();
+}
+
+void Index::checkpoint() noexcept {
+    sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 void Index::prepare_for_scans() {

@@ -56,6 +56,11 @@ class Index {
     // path, where the defaults are cheaper to set up.
     void prepare_for_scans();
 
+    // Copies the WAL into the database and empties it, so that the next
+    // processes to open the index have nothing to scan. Best effort: with
+    // readers at work it does what it can.
+    void checkpoint() noexcept;
+
   private:
     void prepare_schema();
     // Deletes the rows of `key` from every table keyed by it, inside the
