@@ -139,13 +139,13 @@ struct Bytes {
 // The whole content of a blob that fits in memory, decompressed in one call
 // (no streaming context, no window buffer: most blobs are small logs).
 // nullopt when it is too large for that. Throws BlobCorrupt.
-std::optional<Bytes> read_in_memory(const std::string &path) {
+std::optional<Bytes> read_in_memory(const std::string &path, uint64_t limit = in_memory_limit) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st;
     if (!fd || ::fstat(fd.get(), &st) != 0)
         throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
     Header header = read_header(fd.get(), path);
-    if (header.size > in_memory_limit)
+    if (header.size > limit)
         return std::nullopt;
     size_t stored = st.st_size > off_t(blob_header_size) ? st.st_size - blob_header_size : 0;
     auto raw = std::make_unique_for_overwrite<char[]>(stored + 1);
@@ -195,7 +195,15 @@ std::string BlobStore::read_all(const std::string &digest) const {
 }
 
 std::string BlobStore::read_unverified(const std::string &digest, int fd) const {
-    return decompress(path_of(digest), [&](const char *p, size_t n) {
+    std::string path = path_of(digest);
+    // A small blob (most outputs: an object file, a result) in one call;
+    // a large one streams, so that restoring on several threads stays small.
+    if (auto bytes = read_in_memory(path, 1 << 20)) {
+        if (!write_all(fd, bytes->data.get(), bytes->size))
+            throw Error(errno_message("cannot write", errno));
+        return sha256_hex({bytes->data.get(), bytes->size});
+    }
+    return decompress(path, [&](const char *p, size_t n) {
         if (!write_all(fd, p, n))
             throw Error(errno_message("cannot write", errno));
     });
