@@ -48,6 +48,16 @@ class LogCapture {
     }
 
     bool usable() const { return encoder_ && !failed_; }
+    // The end of the log: what the encoder held back goes to the blob.
+    void finish() {
+        if (!usable())
+            return;
+        try {
+            encoder_->finish();
+        } catch (const Error &e) {
+            fail(e);
+        }
+    }
     store::BlobWriter &writer() { return *writer_; }
 
   private:
@@ -130,6 +140,9 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     Labels labels = entry_labels(options, key.record.argv[0]);
     entry.name = labels.name;
     entry.tags = labels.tags;
+    log.finish();
+    if (!log.usable())
+        return;
     entry.log_size = log.writer().size();
     entry.log_blob = log.writer().commit(); // blobs before the index row that names them
     entry.outputs = std::move(*outputs);

@@ -8,26 +8,50 @@ namespace fleche::exec {
 
 namespace {
 constexpr size_t chunk_header_size = 5;
-constexpr uint32_t max_chunk = 0xffffffffu;
 } // namespace
 
 LogEncoder::LogEncoder(Sink sink) : sink_(std::move(sink)) {
     sink_(log_magic.data(), log_magic.size());
 }
 
+void LogEncoder::emit(const char *data, size_t size) {
+    uint32_t n = static_cast<uint32_t>(size);
+    char header[chunk_header_size] = {static_cast<char>(stream_), static_cast<char>(n & 0xff),
+                                      static_cast<char>((n >> 8) & 0xff),
+                                      static_cast<char>((n >> 16) & 0xff),
+                                      static_cast<char>((n >> 24) & 0xff)};
+    sink_(header, sizeof header);
+    sink_(data, n);
+}
+
 void LogEncoder::chunk(Stream stream, const char *data, size_t size) {
-    while (size > 0) {
-        uint32_t n = static_cast<uint32_t>(std::min<size_t>(size, max_chunk));
-        char header[chunk_header_size] = {static_cast<char>(stream),
-                                          static_cast<char>(n & 0xff),
-                                          static_cast<char>((n >> 8) & 0xff),
-                                          static_cast<char>((n >> 16) & 0xff),
-                                          static_cast<char>((n >> 24) & 0xff)};
-        sink_(header, sizeof header);
-        sink_(data, n);
-        data += n;
-        size -= n;
+    if (size == 0)
+        return;
+    if (stream != stream_)
+        finish();
+    stream_ = stream;
+    // Whole chunks straight from the caller's buffer when nothing is held.
+    while (pending_.empty() && size >= chunk_size) {
+        emit(data, chunk_size);
+        data += chunk_size;
+        size -= chunk_size;
     }
+    while (size > 0) {
+        size_t take = std::min(size, chunk_size - pending_.size());
+        pending_.append(data, take);
+        data += take;
+        size -= take;
+        if (pending_.size() == chunk_size) {
+            emit(pending_.data(), pending_.size());
+            pending_.clear();
+        }
+    }
+}
+
+void LogEncoder::finish() {
+    if (!pending_.empty())
+        emit(pending_.data(), pending_.size());
+    pending_.clear();
 }
 
 void LogDecoder::feed(const char *data, size_t size) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string>
 #include <string_view>
 
 namespace fleche::exec {
@@ -18,15 +19,27 @@ namespace fleche::exec {
 inline constexpr std::string_view log_magic{"FLOG\x01", 5};
 enum class Stream : uint8_t { out = 1, err = 2 };
 
-// Encodes chunks; `sink` receives the bytes of the log.
+// Encodes chunks; `sink` receives the bytes of the log. The chunks written
+// do not depend on how the output was read: a run of bytes of one stream is
+// cut into chunks of exactly chunk_size bytes, the last one shorter. So a
+// command that prints the same thing twice gets the same log blob, whatever
+// sizes its pipe delivered it in.
 class LogEncoder {
   public:
     using Sink = std::function<void(const char *, size_t)>;
+    static constexpr size_t chunk_size = 64 * 1024;
+
     explicit LogEncoder(Sink sink);
     void chunk(Stream stream, const char *data, size_t size);
+    // Writes what is still held back; call once, at the end of the log.
+    void finish();
 
   private:
+    void emit(const char *data, size_t size);
+
     Sink sink_;
+    Stream stream_ = Stream::out;
+    std::string pending_;
 };
 
 // Decodes a log fed in pieces of any size; calls `on_chunk` for each piece of

@@ -1,6 +1,7 @@
 #include "key/input_digest.hpp"
 
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/glob.hpp"
 #include "util/sha256.hpp"
 
@@ -117,13 +118,8 @@ void collect_files(const std::string &path, bool top, std::vector<std::string> &
     if (S_ISREG(st.st_mode)) {
         files.push_back(path);
     } else if (S_ISDIR(st.st_mode)) {
-        DIR *d = ::opendir(path.c_str());
-        if (!d)
-            return;
-        while (dirent *e = ::readdir(d))
-            if (std::string name = e->d_name; name != "." && name != "..")
-                collect_files(path + "/" + name, false, files);
-        ::closedir(d);
+        for (const auto &name : directory_entries(path))
+            collect_files(path + "/" + name, false, files);
     }
 }
 

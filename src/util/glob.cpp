@@ -1,7 +1,8 @@
 #include "util/glob.hpp"
 
+#include "util/fs.hpp"
+
 #include <algorithm>
-#include <dirent.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 
@@ -32,17 +33,7 @@ std::string join(const std::string &base, const std::string &name) {
 }
 
 std::vector<std::string> list_dir(const std::string &dir) {
-    std::vector<std::string> names;
-    DIR *d = ::opendir(dir.empty() ? "." : dir.c_str());
-    if (!d)
-        return names;
-    while (dirent *e = ::readdir(d)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..")
-            names.push_back(std::move(name));
-    }
-    ::closedir(d);
-    return names;
+    return directory_entries(dir.empty() ? "." : dir);
 }
 
 bool is_dir(const std::string &path, bool follow) {

@@ -15,6 +15,7 @@ std::string encode(const std::vector<std::pair<Stream, std::string>> &chunks) {
     LogEncoder encoder([&](const char *p, size_t n) { log.append(p, n); });
     for (const auto &[stream, text] : chunks)
         encoder.chunk(stream, text.data(), text.size());
+    encoder.finish();
     return log;
 }
 
@@ -23,6 +24,22 @@ std::string encode(const std::vector<std::pair<Stream, std::string>> &chunks) {
 TEST_CASE("the log format is pinned") {
     CHECK(encode({{Stream::out, "hi"}, {Stream::err, "!"}}) ==
           std::string("FLOG\x01\x01\x02\0\0\0hi\x02\x01\0\0\0!", 5 + 5 + 2 + 5 + 1));
+}
+
+TEST_CASE("the log does not depend on the sizes the output was read in") {
+    std::string big(LogEncoder::chunk_size * 2 + 100, 'x');
+    for (size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<char>(i * 7);
+    std::string whole = encode({{Stream::out, big}, {Stream::err, "e"}, {Stream::out, "tail"}});
+    std::vector<std::pair<Stream, std::string>> pieces;
+    for (size_t i = 0; i < big.size(); i += 1000)
+        pieces.push_back({Stream::out, big.substr(i, 1000)});
+    pieces.push_back({Stream::err, "e"});
+    pieces.push_back({Stream::out, "ta"});
+    pieces.push_back({Stream::out, "il"});
+    CHECK(encode(pieces) == whole);
+    // two full chunks and a short one, then the other stream, then the rest
+    CHECK(whole.size() == 5 + (5 + LogEncoder::chunk_size) * 2 + (5 + 100) + (5 + 1) + (5 + 4));
 }
 
 TEST_CASE("a log decodes in order whatever the sizes it is fed in") {
