@@ -43,7 +43,9 @@ std::string report(const store::VerifyResult &r, bool repaired) {
             "\n";
     if (r.orphans)
         text += std::to_string(r.orphans) + " blobs (" + format_size(r.orphan_bytes) +
-                ") belong to no entry; gc removes them\n";
+                ") belong to no entry" +
+                (r.damaged_orphans ? " (" + std::to_string(r.damaged_orphans) + " damaged)" : "") +
+                "; gc removes them\n";
     if (repaired)
         text += "repaired: removed " + std::to_string(r.removed_entries) + " entries and " +
                 std::to_string(r.removed_blobs) + " blobs\n";

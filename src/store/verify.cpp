@@ -15,12 +15,17 @@ namespace {
 
 enum class BlobState { good, damaged };
 
+struct BlobCheck {
+    BlobState state = BlobState::good;
+    std::string why; // when damaged
+};
+
 // Every blob file checked against its name; damaged ones are recorded.
-std::unordered_map<std::string, BlobState> check_blobs(Store &store,
+std::unordered_map<std::string, BlobCheck> check_blobs(Store &store,
                                                        const std::vector<BlobFile> &files,
                                                        VerifyResult &result,
                                                        const VerifyProgress &progress) {
-    std::unordered_map<std::string, BlobState> states;
+    std::unordered_map<std::string, BlobCheck> states;
     for (size_t i = 0; i < files.size(); ++i) {
         const BlobFile &file = files[i];
         std::string why;
@@ -30,11 +35,9 @@ std::unordered_map<std::string, BlobState> check_blobs(Store &store,
         } catch (const BlobCorrupt &e) {
             why = e.what();
         }
-        states[file.digest] = why.empty() ? BlobState::good : BlobState::damaged;
-        if (!why.empty()) {
-            result.problems.push_back("damaged blob " + file.path + ": " + why);
+        states[file.digest] = {why.empty() ? BlobState::good : BlobState::damaged, why};
+        if (!why.empty())
             result.damaged_blobs.push_back(file.path);
-        }
         ++result.blobs;
         result.blob_bytes += file.size;
         if (progress)
@@ -45,14 +48,14 @@ std::unordered_map<std::string, BlobState> check_blobs(Store &store,
 
 // The first reason why `entry` cannot be replayed, or "".
 std::string entry_problem(const EntryRef &entry, const std::string &key_record,
-                          const std::unordered_map<std::string, BlobState> &states) {
+                          const std::unordered_map<std::string, BlobCheck> &states) {
     if (sha256_hex(key_record) != entry.key)
         return "its key does not match its key record";
     for (const auto &blob : entry.blobs) {
         auto it = states.find(blob);
         if (it == states.end())
             return "blob " + blob.substr(0, 12) + " is missing";
-        if (it->second == BlobState::damaged)
+        if (it->second.state == BlobState::damaged)
             return "blob " + blob.substr(0, 12) + " is damaged";
     }
     return "";
@@ -106,8 +109,9 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
     std::vector<EntryRef> entries = list_entries(store.index());
     std::vector<BlobFile> files = list_blob_files(store.dir());
     auto states = check_blobs(store, files, result, progress);
-    std::unordered_set<std::string> referenced;
+    std::unordered_set<std::string> referenced, needed;
     for (const auto &entry : entries) {
+        needed.insert(entry.blobs.begin(), entry.blobs.end());
         ++result.entries;
         std::string why = entry_problem(entry, records[entry.key], states);
         if (!why.empty()) {
@@ -118,11 +122,20 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
             referenced.insert(entry.blobs.begin(), entry.blobs.end());
         }
     }
+    // A damaged blob that an entry needs is a problem; one that none needs
+    // (a repair run stored a fresh copy under another name) is garbage like
+    // any orphan.
     for (const auto &file : files) {
-        if (!referenced.count(file.digest) && states[file.digest] == BlobState::good) {
-            ++result.orphans;
-            result.orphan_bytes += file.size;
+        const BlobCheck &check = states[file.digest];
+        if (needed.count(file.digest)) {
+            if (check.state == BlobState::damaged)
+                result.problems.push_back("damaged blob " + file.path + ": " + check.why);
+            continue;
         }
+        ++result.orphans;
+        result.orphan_bytes += file.size;
+        if (check.state == BlobState::damaged)
+            ++result.damaged_orphans;
     }
     if (repair_store)
         repair(store, files, referenced, result);

@@ -21,6 +21,7 @@ struct VerifyResult {
     std::vector<std::string> damaged_blobs; // paths
     size_t orphans = 0; // blobs no entry references: harmless, gc removes them
     uint64_t orphan_bytes = 0;
+    size_t damaged_orphans = 0; // of those, damaged: left by a repair run, say
     // with repair
     size_t removed_entries = 0, removed_blobs = 0, kept_recent_orphans = 0;
 };
