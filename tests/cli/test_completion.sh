@@ -71,6 +71,17 @@ check_shell() {
     expect "$sh" "fleche run -v -- ech" echo
     expect "$sh" "fleche run -- cat da" data.txt
     refuse "$sh" "fleche run -- cat --ca" --cache-failures
+    # The commands that look at the store, and keys of stored entries for show and rm.
+    expect "$sh" "fleche " gc verify query show rm stats explain
+    expect "$sh" "fleche gc --max-s" --max-size
+    expect "$sh" "fleche query --so" --sort
+    expect "$sh" "fleche stats --j" --json
+    fl run -- echo completion >/dev/null
+    local key
+    key=$(fl query --keys | head -n 1)
+    [[ ${#key} == 64 ]] || fail "fixture: no stored key ($key)"
+    expect "$sh" "fleche show ${key:0:3}" "$key"
+    expect "$sh" "fleche rm ${key:0:3}" "$key"
 }
 
 case_bash() { check_shell bash; }
