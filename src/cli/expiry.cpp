@@ -46,6 +46,20 @@ std::vector<std::string> own_command_line() {
     ::_exit(127);
 }
 
+// A label that came from FLECHE_TAGS is no longer there for the refresh
+// (CMD gets the tags without it): pass it as --name.
+void keep_label(std::vector<std::string> &words, const RunOptions &options) {
+    if (!options.name || words.size() < 2 || words[1] != "run")
+        return;
+    for (const auto &word : words) {
+        if (word == "--")
+            break;
+        if (word == "--name" || word.starts_with("--name="))
+            return; // given on the command line: the refresh sees it too
+    }
+    words.insert(words.begin() + 2, "--name=" + *options.name);
+}
+
 } // namespace
 
 Freshness freshness(const store::Entry &entry, const RunOptions &options, int64_t now_ns) {
@@ -75,6 +89,7 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
         warn(std::string(e.what()) + "; not refreshing the stale result");
         return;
     }
+    keep_label(words, options);
     std::vector<char *> argv;
     for (auto &word : words)
         argv.push_back(word.data());

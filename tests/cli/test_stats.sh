@@ -103,8 +103,26 @@ case_stale_refresh() {
     assert_runs t 2 "a fresh entry is not refreshed"
 }
 
+# A label from FLECHE_TAGS survives the background refresh.
+case_stale_refresh_keeps_a_label_from_the_environment() {
+    make_counted t 'echo "run $(wc -l <'"'$AUX/count.t'"')"'
+    FLECHE_TAGS=name=nightly,team=sim fl run -- ./t >/dev/null
+    local key
+    key=$(fl digest -- ./t)
+    FLECHE_TAGS=name=nightly,team=sim fl run --stale 0s -- ./t >/dev/null
+    local n=200
+    until [[ "$(fl show --stdout "$key")" == "run 2" ]]; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
+        sleep 0.05
+    done
+    assert_eq nightly "$(fl show --json "$key" | python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])')" \
+        "the refreshed entry keeps its label"
+}
+
 run_case counters case_counters
 run_case by_name_and_zero case_by_name_and_zero
 run_case ttl case_ttl
 run_case stale_refresh case_stale_refresh
+run_case stale_refresh_keeps_label case_stale_refresh_keeps_a_label_from_the_environment
 finish
