@@ -108,6 +108,7 @@ _fleche()
     local opts="$key_opts"
     [[ $sub == run || $sub == explain || $sub == config ]] && opts+=" $run_opts"
     [[ $sub == config ]] && opts+=" $config_opts"
+    [[ $sub == has ]] && opts+=" --ttl"
     # Only options may come before "--", so offer them (and "--") for any word here.
     COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 } &&

@@ -71,6 +71,7 @@ complete -c fleche -n $run -s v -l verbose -d 'Print hit or miss on stderr'
 complete -c fleche -n $run -l tag -x -d 'Attach a tag (NAME=VALUE) to the stored entry'
 complete -c fleche -n $run -l name -x -d 'Label the stored entry'
 complete -c fleche -n $run -l ttl -x -d 'Treat older results as a miss'
+complete -c fleche -n '__fleche_before_dashdash has' -l ttl -x -d 'An older result is not usable'
 complete -c fleche -n $run -l stale -x -d 'Replay older results and refresh them in the background'
 
 # query, show, rm, stats.

@@ -1,8 +1,10 @@
 // fleche has: exit 0 when run would replay a stored result, 1 when not.
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
+#include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
 #include "store/stat_cache.hpp"
+#include "util/clock.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -34,7 +36,9 @@ int has(RunOptions &options, const config::Config &config) {
     if (!options.readonly)
         cache.flush();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
-    return lookup.entry && blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
+    if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
+        return 1; // run would not replay it
+    return blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
 }
 
 } // namespace
@@ -44,6 +48,7 @@ Subcommand add_has(CLI::App &app, const CommandWords &command) {
     sub->footer("Usage: fleche has [OPTIONS] -- CMD [ARGS...]\n");
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
+    add_ttl_option(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
                 config::Config config = config::load();

@@ -27,6 +27,13 @@ void add_key_options(CLI::App &command, RunOptions &options) {
                      "Store and replay any exit code, not only 0");
 }
 
+void add_ttl_option(CLI::App &command, RunOptions &options) {
+    command.add_option_function<std::string>(
+               "--ttl", [&options](const std::string &text) { options.ttl_ns = parse_duration(text, "--ttl"); },
+               "Treat a stored result older than this as a miss and replace it")
+        ->type_name("DURATION");
+}
+
 void add_run_options(CLI::App &command, RunOptions &options) {
     command.add_flag("--refresh", options.refresh, "Run CMD and replace the stored result");
     command.add_flag("--no-store", options.no_store, "Run CMD without looking up or storing anything");
@@ -36,10 +43,7 @@ void add_run_options(CLI::App &command, RunOptions &options) {
         ->allow_extra_args(false);
     command.add_option("--name", options.name, "Label the stored entry (default: the tool's basename)")
         ->type_name("LABEL");
-    command.add_option_function<std::string>(
-               "--ttl", [&options](const std::string &text) { options.ttl_ns = parse_duration(text, "--ttl"); },
-               "Treat a stored result older than this as a miss and replace it")
-        ->type_name("DURATION");
+    add_ttl_option(command, options);
     command.add_option_function<std::string>(
                "--stale",
                [&options](const std::string &text) { options.stale_ns = parse_duration(text, "--stale"); },

@@ -32,6 +32,8 @@ struct RunOptions {
 
 // -e -i -o --salt --key-cwd --stdin --cache-failures
 void add_key_options(CLI::App &command, RunOptions &options);
+// --ttl (run, explain and has)
+void add_ttl_option(CLI::App &command, RunOptions &options);
 // --refresh --no-store -v --tag --name --ttl --stale (run and explain)
 void add_run_options(CLI::App &command, RunOptions &options);
 

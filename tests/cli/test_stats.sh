@@ -120,9 +120,20 @@ case_stale_refresh_keeps_a_label_from_the_environment() {
         "the refreshed entry keeps its label"
 }
 
+case_has_honours_ttl() {
+    make_counted t 'echo hi'
+    fl run -- ./t >/dev/null
+    sleep 1.1
+    assert_exit 0 fl has -- ./t
+    assert_exit 0 fl has --ttl 1h -- ./t
+    assert_exit 1 fl has --ttl 1s -- ./t
+    assert_exit 125 fl has --ttl soon -- ./t
+}
+
 run_case counters case_counters
 run_case by_name_and_zero case_by_name_and_zero
 run_case ttl case_ttl
+run_case has_honours_ttl case_has_honours_ttl
 run_case stale_refresh case_stale_refresh
 run_case stale_refresh_keeps_label case_stale_refresh_keeps_a_label_from_the_environment
 finish
