@@ -14,7 +14,7 @@ namespace {
 Entry sample(const std::string &key) {
     Entry e;
     e.key = key;
-    e.key_record = "fleche-key 1\nargv 4:true\n";
+    e.key_record = "fleche-key 1\nargv 4:true\noutput 3:out\n";
     e.name = "true";
     e.command = "true";
     e.exit_code = 3;
