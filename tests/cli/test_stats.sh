@@ -130,10 +130,33 @@ case_has_honours_ttl() {
     assert_exit 125 fl has --ttl soon -- ./t
 }
 
+# Two stale hits at once start one refresh: the second finds the key locked.
+case_concurrent_stale_hits_refresh_once() {
+    make_counted t 'sleep 1; echo "run $(wc -l <'"'$AUX/count.t'"')"'
+    fl run -- ./t >/dev/null
+    local key
+    key=$(fl digest -- ./t)
+    fl run --stale 0s -- ./t >a.out &
+    local a=$!
+    fl run --stale 0s -- ./t >b.out &
+    wait $a $!
+    assert_file_content a.out $'run 1\n' "first stale hit replayed at once"
+    assert_file_content b.out $'run 1\n' "second stale hit replayed at once"
+    local n=200
+    until [[ "$(fl show --stdout "$key")" == "run 2" ]]; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
+        sleep 0.05
+    done
+    sleep 1.5 # time for a second refresh, if one had started
+    assert_runs t 2 "one refresh for two stale hits"
+}
+
 run_case counters case_counters
 run_case by_name_and_zero case_by_name_and_zero
 run_case ttl case_ttl
 run_case has_honours_ttl case_has_honours_ttl
 run_case stale_refresh case_stale_refresh
+run_case concurrent_stale_hits_refresh_once case_concurrent_stale_hits_refresh_once
 run_case stale_refresh_keeps_label case_stale_refresh_keeps_a_label_from_the_environment
 finish
