@@ -80,6 +80,17 @@ case_ttl() {
     assert_runs t 2 "a bad --ttl runs nothing"
 }
 
+# wait_for_refresh KEY TEXT: wait until the detached refresh has stored an
+# entry for KEY whose stdout is TEXT.
+wait_for_refresh() {
+    local n=200
+    until [[ "$(fl show --stdout "$1")" == "$2" ]]; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
+        sleep 0.05
+    done
+}
+
 case_stale_refresh() {
     make_counted t 'echo "run $(wc -l <'"'$AUX/count.t'"')"'
     fl run -- ./t >/dev/null
@@ -89,12 +100,7 @@ case_stale_refresh() {
     assert_file_content o.out $'run 1\n' "a stale entry is replayed at once"
     assert_file_has_line o.err "fleche: refreshing ${key:0:8} in the background"
     # The detached refresh replaces the entry; wait for it.
-    local n=200
-    until [[ "$(fl show --stdout "$key")" == "run 2" ]]; do
-        n=$((n - 1))
-        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
-        sleep 0.05
-    done
+    wait_for_refresh "$key" "run 2"
     fl run -- ./t >o.out
     assert_file_content o.out $'run 2\n' "the refreshed entry is replayed"
     assert_runs t 2
@@ -110,12 +116,7 @@ case_stale_refresh_keeps_a_label_from_the_environment() {
     local key
     key=$(fl digest -- ./t)
     FLECHE_TAGS=name=nightly,team=sim fl run --stale 0s -- ./t >/dev/null
-    local n=200
-    until [[ "$(fl show --stdout "$key")" == "run 2" ]]; do
-        n=$((n - 1))
-        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
-        sleep 0.05
-    done
+    wait_for_refresh "$key" "run 2"
     assert_eq nightly "$(fl show --json "$key" | python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])')" \
         "the refreshed entry keeps its label"
 }
@@ -142,12 +143,7 @@ case_concurrent_stale_hits_refresh_once() {
     wait $a $!
     assert_file_content a.out $'run 1\n' "first stale hit replayed at once"
     assert_file_content b.out $'run 1\n' "second stale hit replayed at once"
-    local n=200
-    until [[ "$(fl show --stdout "$key")" == "run 2" ]]; do
-        n=$((n - 1))
-        [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
-        sleep 0.05
-    done
+    wait_for_refresh "$key" "run 2"
     sleep 1.5 # time for a second refresh, if one had started
     assert_runs t 2 "one refresh for two stale hits"
 }
