@@ -3,7 +3,6 @@
 #include "cli/configure.hpp"
 #include "cli/record_run.hpp"
 #include "store/key_lock.hpp"
-#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -126,9 +125,8 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
                            const std::string &expected_key) {
     auto opened = open_store(config, false);
     store::Store &store = *opened;
-    store::StatCache cache(&store.index());
-    key::FileHasher hasher(&cache);
-    PreparedKey key = prepare_key(options.invocation, hasher);
+    StoreHasher hashing(&store);
+    PreparedKey key = hashing.prepare(options.invocation, true);
     if (key.key != expected_key)
         return 0; // the inputs changed since: the next run will miss anyway
     auto lock = store::KeyLock::try_lock(store.lock_path(key.key));
@@ -139,7 +137,7 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
         return 0; // another refresh finished first
     options.refresh = true;
     options.verbose = false;
-    return run_and_record(&store, key, options, hasher);
+    return run_and_record(&store, key, options, hashing.hasher());
 }
 
 } // namespace fleche::cli

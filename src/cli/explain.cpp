@@ -9,7 +9,6 @@
 #include "cli/lookup.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
-#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 #include "util/text.hpp"
 
@@ -44,10 +43,7 @@ int explain(RunOptions &options) {
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Index &index = store.index();
-    store::StatCache cache(&index);
-    key::FileHasher hasher(&cache);
-    PreparedKey key = prepare_key(options.invocation, hasher);
-    cache.flush();
+    PreparedKey key = StoreHasher(&store).prepare(options.invocation, true);
     std::string name = entry_labels(options, key.record.argv[0]).name;
     std::string short_key = store::short_key(index.database(), key.key);
     Lookup lookup = find_entry(index, key, options.cache_failures);

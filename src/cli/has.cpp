@@ -3,7 +3,6 @@
 #include "cli/configure.hpp"
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
-#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,11 +29,7 @@ int has(RunOptions &options, const config::Config &config) {
     if (!opened)
         return 1;
     store::Store &store = *opened;
-    store::StatCache cache(&store.index());
-    key::FileHasher hasher(&cache);
-    PreparedKey key = prepare_key(options.invocation, hasher);
-    if (!options.readonly)
-        cache.flush();
+    PreparedKey key = StoreHasher(&store).prepare(options.invocation, !options.readonly);
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it

@@ -5,6 +5,8 @@
 #include "cli/run_options.hpp"
 #include "key/key_record.hpp"
 #include "key/tool.hpp"
+#include "store/stat_cache.hpp"
+#include "store/store.hpp"
 #include "util/fd.hpp"
 
 #include <string>
@@ -24,5 +26,29 @@ struct PreparedKey {
 // Throws Error: 125 for a bad output path, 126/127 for a CMD that cannot run.
 // `hasher` may remember digests in the store.
 PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hasher);
+
+// Keys computed through a store's stat cache (or none, without a store). What
+// the cache learns is written once the key is computed; the hasher lives on
+// for the check of the inputs after a run.
+class StoreHasher {
+  public:
+    explicit StoreHasher(store::Store *store)
+        : cache_(store ? &store->index() : nullptr), hasher_(&cache_) {}
+    StoreHasher(const StoreHasher &) = delete;
+    StoreHasher &operator=(const StoreHasher &) = delete;
+
+    // `remember`: write what was learnt (not with FLECHE_READONLY).
+    PreparedKey prepare(const key::Invocation &invocation, bool remember) {
+        PreparedKey key = prepare_key(invocation, hasher_);
+        if (remember)
+            cache_.flush();
+        return key;
+    }
+    key::FileHasher &hasher() { return hasher_; }
+
+  private:
+    store::StatCache cache_;
+    key::FileHasher hasher_;
+};
 
 } // namespace fleche::cli

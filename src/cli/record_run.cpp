@@ -133,6 +133,9 @@ void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
 
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
                   const exec::RunResult &result, const RunOptions &options) {
+    log.finish();
+    if (!log.usable())
+        return; // nothing to store: no output blob either
     auto outputs = store::capture_outputs(store.blobs(), options.invocation.outputs);
     if (!outputs)
         return;
@@ -140,9 +143,6 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     Labels labels = entry_labels(options, key.record.argv[0]);
     entry.name = labels.name;
     entry.tags = labels.tags;
-    log.finish();
-    if (!log.usable())
-        return;
     entry.log_size = log.writer().size();
     entry.log_blob = log.writer().commit(); // blobs before the index row that names them
     entry.outputs = std::move(*outputs);

@@ -10,7 +10,6 @@
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
-#include "store/stat_cache.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -133,11 +132,8 @@ int run(RunOptions &options, const config::Config &config) {
     // The store comes first: its stat cache spares reading unchanged files.
     auto opened = options.no_store ? nullptr : try_open_store(config, options.readonly);
     store::Store *store = opened.get();
-    store::StatCache cache(store ? &store->index() : nullptr);
-    key::FileHasher hasher(&cache);
-    PreparedKey key = prepare_key(options.invocation, hasher);
-    if (!options.readonly)
-        cache.flush();
+    StoreHasher hashing(store);
+    PreparedKey key = hashing.prepare(options.invocation, !options.readonly);
     if (options.verbose && options.no_store)
         say("miss " + key.short_key() + ": --no-store");
     std::optional<store::KeyLock> lock;
@@ -150,7 +146,7 @@ int run(RunOptions &options, const config::Config &config) {
             store = nullptr;
         }
     }
-    return run_and_record(store, key, options, hasher);
+    return run_and_record(store, key, options, hashing.hasher());
 }
 
 } // namespace
