@@ -104,12 +104,13 @@ int show(const ShowOptions &options) {
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Entry entry = load_entry(store.index(), resolve_key(store.index(), options.key));
+    // A merged log was all on the caller's stdout.
     if (options.stdout_only)
-        print_log(store, entry, [](exec::Stream s) { return s == exec::Stream::out ? 1 : -1; });
+        print_log(store, entry, [](exec::Stream s) { return s != exec::Stream::err ? 1 : -1; });
     else if (options.stderr_only)
         print_log(store, entry, [](exec::Stream s) { return s == exec::Stream::err ? 1 : -1; });
     else if (options.log)
-        print_log(store, entry, [](exec::Stream s) { return s == exec::Stream::out ? 1 : 2; });
+        print_log(store, entry, [](exec::Stream s) { return s != exec::Stream::err ? 1 : 2; });
     else if (options.json)
         write_json(store.index(), entry);
     else

@@ -84,7 +84,7 @@ void LogDecoder::feed(const char *data, size_t size) {
         if (pending_.size() < chunk_header_size)
             continue;
         auto byte = [&](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(pending_[i])); };
-        if (byte(0) != 1 && byte(0) != 2)
+        if (byte(0) < 1 || byte(0) > 3)
             throw Error("the stored output log has an unknown stream tag");
         stream_ = static_cast<Stream>(byte(0));
         payload_left_ = byte(1) | byte(2) << 8 | byte(3) << 16 | byte(4) << 24;

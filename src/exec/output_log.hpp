@@ -4,20 +4,23 @@
 // Log format (version 1), stored as a blob:
 //   log    := magic chunk*
 //   magic  := "FLOG" u8(1)
-//   chunk  := stream:u8 (1 = stdout, 2 = stderr; never renumber)
+//   chunk  := stream:u8 (1 = stdout, 2 = stderr, 3 = merged; never renumber)
 //             length:u32le  bytes[length]
+// A log of a run whose stdout and stderr were one file (2>&1, a terminal)
+// has only merged chunks: CMD wrote both to one pipe, so their order is
+// exact, but which bytes were stderr is not known. Readers that know only
+// tags 1 and 2 reject such a log, which is then a miss, never a wrong replay.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <string>
 #include <string>
 #include <string_view>
 
 namespace fleche::exec {
 
 inline constexpr std::string_view log_magic{"FLOG\x01", 5};
-enum class Stream : uint8_t { out = 1, err = 2 };
+enum class Stream : uint8_t { out = 1, err = 2, merged = 3 };
 
 // Encodes chunks; `sink` receives the bytes of the log. The chunks written
 // do not depend on how the output was read: a run of bytes of one stream is

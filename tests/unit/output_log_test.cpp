@@ -72,3 +72,19 @@ TEST_CASE("a truncated or foreign log is an error, not data") {
     LogDecoder foreign([](Stream, const char *, size_t) {});
     CHECK_THROWS_AS(foreign.feed("GARBAGE", 7), fleche::Error);
 }
+
+TEST_CASE("a merged log is pinned and decodes with its tag") {
+    std::string log = encode({{Stream::merged, "a"}, {Stream::merged, "b"}});
+    CHECK(log == std::string("FLOG\x01\x03\x02\0\0\0ab", 5 + 5 + 2));
+    std::string seen;
+    LogDecoder decoder([&](Stream s, const char *p, size_t n) {
+        CHECK(s == Stream::merged);
+        seen.append(p, n);
+    });
+    decoder.feed(log.data(), log.size());
+    decoder.finish();
+    CHECK(seen == "ab");
+    std::string unknown("FLOG\x01\x04\x01\0\0\0x", 11);
+    LogDecoder other([](Stream, const char *, size_t) {});
+    CHECK_THROWS_AS(other.feed(unknown.data(), unknown.size()), fleche::Error);
+}
