@@ -2,6 +2,7 @@
 // before, run the chosen subcommand, and turn errors into "fleche: ..." and
 // an exit status.
 #include "cli/commands.hpp"
+#include "exec/inherited.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -76,6 +77,9 @@ int dispatch(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // Before anything changes them or opens a file: CMD must get what the
+    // caller gave, and a closed fd 1 must not become the index.
+    fleche::exec::record_inherited();
     // A reader that goes away must not kill fleche before it has stored the
     // result; writes then fail with EPIPE, which callers handle.
     std::signal(SIGPIPE, SIG_IGN);

@@ -1,6 +1,7 @@
 #include "cli/direct_exec.hpp"
 
 #include "config/keys.hpp"
+#include "exec/inherited.hpp"
 #include "key/tool.hpp"
 #include "util/error.hpp"
 
@@ -25,6 +26,7 @@ int exec_directly(const CommandWords &command) {
     for (const auto &word : command)
         argv.push_back(const_cast<char *>(word.c_str()));
     argv.push_back(nullptr);
+    exec::restore_inherited();
     ::execv(executable.c_str(), argv.data());
     throw Error(errno_message("cannot execute '" + executable + "'", errno), exit_cannot_execute);
 }

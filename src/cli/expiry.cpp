@@ -2,6 +2,7 @@
 
 #include "cli/configure.hpp"
 #include "cli/record_run.hpp"
+#include "exec/inherited.hpp"
 #include "store/key_lock.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -9,6 +10,7 @@
 #include "util/text.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -41,6 +43,9 @@ std::vector<std::string> own_command_line() {
         ::dup2(null, 2);
     }
     ::close_range(3, ~0U, 0);
+    // fleche ignores SIGPIPE for itself; the refresh must record what the
+    // caller gave, so that its CMD gets that.
+    ::signal(SIGPIPE, exec::inherited_ignored(SIGPIPE) ? SIG_IGN : SIG_DFL);
     ::execv("/proc/self/exe", argv.data());
     ::_exit(127);
 }

@@ -1,9 +1,12 @@
 #include "cli/lookup.hpp"
 
+#include "exec/delivery.hpp"
+#include "exec/inherited.hpp"
 #include "exec/output_log.hpp"
 #include "store/output_files.hpp"
 #include "util/error.hpp"
 
+#include <csignal>
 #include <unistd.h>
 
 namespace fleche::cli {
@@ -33,6 +36,11 @@ namespace {
 // otherwise). Joining never reorders: a change of stream flushes first.
 class Replayer {
   public:
+    explicit Replayer(bool one_file) : one_file_(one_file) {}
+
+    // A merged log cannot be split again: it needs fds 1 and 2 to be one file.
+    bool accepts(exec::Stream stream) const { return stream != exec::Stream::merged || one_file_; }
+
     void chunk(exec::Stream stream, const char *data, size_t size) {
         if (stream != stream_ || pending_.size() + size > flush_size)
             flush();
@@ -48,33 +56,56 @@ class Replayer {
         pending_.clear();
     }
 
+    // A reader that went away (fleche run ... | head) ends the replay, as
+    // SIGPIPE would have ended CMD; another write error is reported and that
+    // stream dropped, and either way the exit status says so.
+    int status(int stored) const {
+        return delivery_.reader_gone() ? 128 + SIGPIPE : delivery_.status(stored);
+    }
+
   private:
     static constexpr size_t flush_size = 256 * 1024;
 
-    // A reader that went away (fleche run ... | head) is not an error: the
-    // rest of that stream is dropped, as CMD's own writes would have been.
     void write(const char *data, size_t size) {
-        int fd = stream_ == exec::Stream::out ? STDOUT_FILENO : STDERR_FILENO;
-        if (size > 0 && open_[fd] && !write_all(fd, data, size))
-            open_[fd] = false;
+        if (delivery_.reader_gone())
+            return;
+        delivery_.write(stream_ == exec::Stream::err ? STDERR_FILENO : STDOUT_FILENO, data, size);
     }
 
+    bool one_file_;
     exec::Stream stream_ = exec::Stream::out;
     std::string pending_;
-    bool open_[3] = {false, true, true};
+    exec::Delivery delivery_;
 };
 
 } // namespace
 
-void replay_entry(const store::BlobStore &blobs, const store::Entry &entry) {
-    store::restore_outputs(blobs, entry.outputs);
-    Replayer replayer;
+Replay replay_entry(const store::BlobStore &blobs, const store::Entry &entry) {
+    // Restored before the first byte of the log is written, so that a
+    // damaged output blob is a miss with nothing printed yet; and not at all
+    // when the log turns out not to be replayable here.
+    bool restored = false;
+    auto restore_once = [&] {
+        if (!restored)
+            store::restore_outputs(blobs, entry.outputs);
+        restored = true;
+    };
+    Replayer replayer(exec::stdout_is_stderr());
+    bool refused = false;
     exec::LogDecoder decoder([&](exec::Stream stream, const char *data, size_t size) {
+        refused = refused || !replayer.accepts(stream);
+        if (refused)
+            return;
+        restore_once();
         replayer.chunk(stream, data, size);
     });
     blobs.read(entry.log_blob, [&](const char *data, size_t size) { decoder.feed(data, size); });
     decoder.finish();
+    if (refused)
+        return {};
+    restore_once();
     replayer.flush();
+    return {true, replayer.status(entry.exit_code)};
 }
 
 } // namespace fleche::cli

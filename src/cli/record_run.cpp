@@ -2,7 +2,9 @@
 
 #include "cli/labels.hpp"
 
+#include "exec/inherited.hpp"
 #include "exec/runner.hpp"
+#include "exec/signal_forwarding.hpp"
 #include "key/input_digest.hpp"
 #include "store/hit_log.hpp"
 #include "store/auto_gc.hpp"
@@ -115,6 +117,17 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
                 key::FileHasher &hasher) {
     if (result.signal)
         return {"CMD was killed by signal " + std::to_string(result.signal)};
+    // Each of these can cut CMD's output short or change it, whatever its exit code.
+    if (result.received_signal)
+        return {std::string("fleche received ") + exec::forwarded_name(result.received_signal) +
+                " while CMD ran (and forwarded it)"};
+    if (!result.delivery.whole())
+        return {"the output was not delivered whole: " + result.delivery.failure()};
+    if (result.output_held_open)
+        return {"a background process of CMD kept its output open after CMD exited; the "
+                "output may be incomplete"};
+    if (exec::std_fd_closed(STDOUT_FILENO) || exec::std_fd_closed(STDERR_FILENO))
+        return {"CMD ran with stdout or stderr closed"};
     if (result.exit_code != 0 && !options.cache_failures)
         return {"CMD exited with " + std::to_string(result.exit_code) +
                 " (use --cache-failures to store failures)"};

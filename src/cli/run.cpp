@@ -50,12 +50,17 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         miss_reason = expiry_reason(entry, options, started_ns);
         return std::nullopt;
     }
+    Replay replay;
     try {
-        replay_entry(store.blobs(), entry);
+        replay = replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
         miss_reason = "the stored entry is damaged";
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
+        return std::nullopt;
+    }
+    if (!replay.replayed) {
+        miss_reason = merged_log_elsewhere;
         return std::nullopt;
     }
     if (fresh == Freshness::stale)
@@ -66,7 +71,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
     if (options.readonly)
-        return entry.exit_code; // not even the hit log is written
+        return replay.status; // not even the hit log is written
     store::HitLog hits(store.dir());
     hits.append(key.key, now, now - process_start_ns());
     if (hits.large()) {
@@ -76,7 +81,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
             // counts catch up at the next fold
         }
     }
-    return entry.exit_code;
+    return replay.status;
 }
 
 // Nothing can be stored without the lock (a read-only store, say): the caller

@@ -1,84 +1,31 @@
-// The only file that includes Boost.Process (and so Boost.Asio): keeping them
-// here keeps compile times and the hit path free of them.
+// CMD is started with posix_spawn(3): unlike Boost.Process v2's launcher,
+// which closes every fd it was not told about (fleche run -- cat <(echo hi)
+// then fails), it passes on what the caller gave, and it sets the signal
+// mask and dispositions in the child (POSIX_SPAWN_SETSIGMASK, SETSIGDEF)
+// without code of ours running between fork and exec. fleche's own fds are
+// all close-on-exec.
 #include "exec/runner.hpp"
 
+#include "exec/inherited.hpp"
+#include "exec/signal_forwarding.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
-#include "util/fd.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
-
-#include <atomic>
 #include <cerrno>
-#include <csignal>
+#include <cstring>
 #include <fcntl.h>
-#include <poll.h>
+#include <optional>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-namespace bp = boost::process::v2;
+extern char **environ;
 
 namespace fleche::exec {
 
 namespace {
-
-constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP};
-constexpr size_t read_block = 128 * 1024;
-
-std::atomic<pid_t> child_pid{0};
-std::atomic<int> pending_signal{0};
-
-// A signal from the terminal (si_code SI_KERNEL) reaches CMD directly through
-// its process group; forwarding it as well would deliver it twice.
-void forward_signal(int sig, siginfo_t *info, void *) {
-    if (info && info->si_code == SI_KERNEL)
-        return;
-    pid_t pid = child_pid.load();
-    if (pid > 0)
-        ::kill(pid, sig);
-    else
-        pending_signal.store(sig);
-}
-
-class SignalForwarding {
-  public:
-    SignalForwarding() {
-        struct sigaction action {};
-        action.sa_sigaction = forward_signal;
-        action.sa_flags = SA_SIGINFO | SA_RESTART;
-        sigemptyset(&action.sa_mask);
-        for (size_t i = 0; i < std::size(forwarded_signals); ++i)
-            ::sigaction(forwarded_signals[i], &action, &saved_[i]);
-    }
-    ~SignalForwarding() {
-        for (size_t i = 0; i < std::size(forwarded_signals); ++i)
-            ::sigaction(forwarded_signals[i], &saved_[i], nullptr);
-        child_pid.store(0);
-    }
-
-  private:
-    struct sigaction saved_[std::size(forwarded_signals)];
-};
-
-// Gives CMD argv[0] as the user typed it (Boost.Process would pass the
-// resolved path) and the default SIGPIPE disposition that fleche ignores.
-struct ChildSetup {
-    const char *const *argv;
-    bp::error_code on_setup(bp::posix::default_launcher &, const bp::filesystem::path &,
-                            const char *const *(&cmd_line)) {
-        cmd_line = argv;
-        return {};
-    }
-    bp::error_code on_exec_setup(bp::posix::default_launcher &, const bp::filesystem::path &,
-                                 const char *const *) {
-        ::signal(SIGPIPE, SIG_DFL);
-        for (int sig : forwarded_signals)
-            ::signal(sig, SIG_DFL);
-        return {};
-    }
-};
 
 struct Pipe {
     Fd read, write;
@@ -93,74 +40,103 @@ struct Pipe {
     }
 };
 
-// Copies CMD's output to our fds and the sink until both pipes close. A
-// closed stdout of ours (fleche ... | head) must not stop the capture.
-void pump(Pipe &out, Pipe &err, const OutputSink &sink) {
-    pollfd fds[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
-    const Stream streams[2] = {Stream::out, Stream::err};
-    bool writable[2] = {true, true};
-    std::vector<char> buffer(read_block);
-    int open = 2;
-    while (open > 0) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            throw Error(errno_message("poll failed", errno));
-        }
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0)
-                continue;
-            ssize_t n = read_some(fds[i].fd, buffer.data(), buffer.size());
-            if (n <= 0) {
-                fds[i].fd = -1;
-                --open;
-                continue;
-            }
-            int target = streams[i] == Stream::out ? STDOUT_FILENO : STDERR_FILENO;
-            if (writable[i] && !write_all(target, buffer.data(), static_cast<size_t>(n)))
-                writable[i] = false;
-            sink(streams[i], buffer.data(), static_cast<size_t>(n));
-        }
+// posix_spawn's attribute and file-action objects, released in any case.
+class SpawnSetup {
+  public:
+    SpawnSetup() {
+        ::posix_spawnattr_init(&attr_);
+        ::posix_spawn_file_actions_init(&actions_);
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        SignalForwarding::add_defaults(defaults);
+        ::posix_spawnattr_setsigdefault(&attr_, &defaults);
+        ::posix_spawnattr_setsigmask(&attr_, &inherited_mask());
+        ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     }
+    ~SpawnSetup() {
+        ::posix_spawn_file_actions_destroy(&actions_);
+        ::posix_spawnattr_destroy(&attr_);
+    }
+    SpawnSetup(const SpawnSetup &) = delete;
+    SpawnSetup &operator=(const SpawnSetup &) = delete;
+
+    // CMD's fd `target` is `fd`, or closed when fd < 0.
+    void give(int target, int fd) {
+        if (fd >= 0)
+            ::posix_spawn_file_actions_adddup2(&actions_, fd, target);
+        else
+            ::posix_spawn_file_actions_addclose(&actions_, target);
+    }
+    const posix_spawnattr_t *attr() const { return &attr_; }
+    const posix_spawn_file_actions_t *actions() const { return &actions_; }
+
+  private:
+    posix_spawnattr_t attr_;
+    posix_spawn_file_actions_t actions_;
+};
+
+int64_t to_ns(const timeval &tv) {
+    return int64_t(tv.tv_sec) * 1000000000 + tv.tv_usec * 1000;
 }
 
-int64_t to_ns(const timeval &tv) { return int64_t(tv.tv_sec) * 1000000000 + tv.tv_usec * 1000; }
+// A pidfd says when CMD exits even while a background process of it holds
+// the pipes open. -1 on kernels without pidfd_open (before 5.3).
+Fd open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+#else
+    (void)pid;
+    return Fd();
+#endif
+}
 
 } // namespace
 
 RunResult run_process(const std::string &executable, const std::vector<std::string> &argv,
                       int stdin_fd, const OutputSink &sink) {
-    std::vector<const char *> c_argv;
+    std::vector<char *> c_argv;
     for (const auto &arg : argv)
-        c_argv.push_back(arg.c_str());
+        c_argv.push_back(const_cast<char *>(arg.c_str()));
     c_argv.push_back(nullptr);
 
-    Pipe out, err;
+    // A closed fd stays closed for CMD: it meets the EBADF that it would
+    // have met without fleche, and nothing of it is captured.
+    bool merged = stdout_is_stderr();
+    std::optional<Pipe> out, err;
+    if (!std_fd_closed(STDOUT_FILENO))
+        out.emplace();
+    if (!merged && !std_fd_closed(STDERR_FILENO))
+        err.emplace();
+    SpawnSetup setup;
+    if (stdin_fd >= 0)
+        setup.give(STDIN_FILENO, stdin_fd);
+    else if (std_fd_closed(STDIN_FILENO))
+        setup.give(STDIN_FILENO, -1);
+    setup.give(STDOUT_FILENO, out ? out->write.get() : -1);
+    setup.give(STDERR_FILENO, merged ? out->write.get() : err ? err->write.get() : -1);
+
     SignalForwarding forwarding;
     RunResult result;
     result.started_ns = now_ns();
-
-    boost::asio::io_context context;
-    bp::posix::default_launcher launcher;
-    bp::error_code ec;
-    std::vector<std::string> no_args;
-    auto process = launcher(context.get_executor(), ec, executable, no_args,
-                            bp::process_stdio{stdin_fd < 0 ? STDIN_FILENO : stdin_fd,
-                                              out.write.get(), err.write.get()},
-                            ChildSetup{c_argv.data()});
-    if (ec) {
-        int code = ec.value() == ENOENT ? exit_not_found : exit_cannot_execute;
-        throw Error(argv[0] + ": " + ec.message(), code);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, executable.c_str(), setup.actions(), setup.attr(), c_argv.data(),
+                           environ);
+    if (rc != 0) {
+        int code = rc == ENOENT ? exit_not_found : exit_cannot_execute;
+        throw Error(argv[0] + ": " + std::strerror(rc), code);
     }
-    pid_t pid = process.id();
-    process.detach(); // we reap it with wait4() to get its resource usage
-    child_pid.store(pid);
-    if (int sig = pending_signal.exchange(0))
-        ::kill(pid, sig);
-    out.write.reset();
-    err.write.reset();
+    forwarding.started(pid);
+    Fd exited = open_pidfd(pid);
 
-    pump(out, err, sink);
+    std::vector<OutputPipe> pipes;
+    if (out)
+        pipes.push_back({std::move(out->read), merged ? Stream::merged : Stream::out});
+    if (err)
+        pipes.push_back({std::move(err->read), Stream::err});
+    out.reset(); // our copies of the write ends: CMD holds the only ones now
+    err.reset();
+    result.output_held_open = !pump_output(pipes, exited.get(), result.delivery, sink);
+    pipes.clear(); // whoever still writes there gets EPIPE, not a stall
 
     int status = 0;
     rusage usage{};
@@ -169,6 +145,7 @@ RunResult run_process(const std::string &executable, const std::vector<std::stri
             throw Error(errno_message("cannot wait for " + argv[0], errno));
     }
     result.stopped_ns = now_ns();
+    result.received_signal = forwarding.received();
     if (WIFSIGNALED(status))
         result.signal = WTERMSIG(status);
     else
