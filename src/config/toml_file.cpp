@@ -5,9 +5,14 @@
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
+#include "config/trust.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 
 namespace fleche::config {
 
@@ -19,15 +24,25 @@ class FileReader {
         : path_(std::move(path)), dir_(std::filesystem::path(path_).parent_path().string()) {}
 
     FileLayer read() {
+        FileLayer layer;
+        layer.path = path_;
+        // Opened once and checked with fstat(): the file that is read is the
+        // file that was checked.
+        Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat status;
+        if (!fd || ::fstat(fd.get(), &status) != 0)
+            throw Error(errno_message("cannot read '" + path_ + "'", errno));
+        layer.distrust = distrust(status, ::geteuid());
+        if (!layer.distrust.empty())
+            return layer; // not even parsed
+        std::string text = read_rest(fd.get(), path_);
         toml::table table;
         try {
-            table = toml::parse_file(path_);
+            table = toml::parse(text, path_);
         } catch (const toml::parse_error &e) {
             throw Error(at(e.source()) + ": " + std::string(e.description()) +
                         "; fix the TOML syntax (see fleche(1), CONFIGURATION)");
         }
-        FileLayer layer;
-        layer.path = path_;
         for (auto &&[key, node] : table)
             top_level(layer, key, node);
         return layer;
