@@ -148,14 +148,16 @@ class FileReader {
             if (key.type == Type::path)
                 setting.text = resolved(setting.text);
             setting.value = parse_text(key, setting.text, where);
-        } else if ((key.type == Type::texts || key.type == Type::paths) && node.is_array()) {
+        } else if (is_list(key.type) && node.is_string()) {
+            // One string is a list of one: match = "gcc" means ["gcc"].
+            setting.value = std::vector<std::string>{element_of(key, node)};
+        } else if (is_list(key.type) && node.is_array()) {
             std::vector<std::string> list;
             for (auto &&element : *node.as_array()) {
                 if (!element.is_string())
                     throw Error(at(element.source()) + ": " + std::string(key.name) + " takes " +
                                 allowed_values(key.type) + "; this element is not a string");
-                std::string text(element.as_string()->get());
-                list.push_back(key.type == Type::paths ? resolved(text) : text);
+                list.push_back(element_of(key, element));
             }
             setting.value = std::move(list);
         } else {
@@ -164,6 +166,14 @@ class FileReader {
         }
         return setting;
     }
+
+    // A string of a list-valued key, resolved when it is a path.
+    std::string element_of(const KeyInfo &key, toml::node &node) const {
+        std::string text(node.as_string()->get());
+        return key.type == Type::paths ? resolved(text) : text;
+    }
+
+    static bool is_list(Type type) { return type == Type::texts || type == Type::paths; }
 
     static bool scalar_text(Type type) {
         return type == Type::text || type == Type::path || type == Type::size ||

@@ -133,6 +133,29 @@ TEST_CASE("errors name the file, line and column, and what is allowed") {
     CHECK(error_of(dir.path().string(), env).starts_with(file + ":4:11: rule.inputs takes an array"));
 }
 
+TEST_CASE("every list-valued key also takes one string") {
+    ScratchDir dir;
+    std::string top = dir.path().string();
+    dir.write("fleche.toml", "root = true\n[run]\nenv = \"A_*\"\n"
+                             "[[rule]]\nmatch = \"gcc\"\nname = \"nightly\"\ninputs = \"src/*.c\"\n"
+                             "outputs = \"out\"\nenv = \"CC\"\nignore_args = \"-j*\"\n"
+                             "require_env = \"HOME\"\n");
+    Config config = load(top, FakeEnvironment{}.function());
+    CHECK(config.env() == std::vector<std::string>{"A_*"});
+    REQUIRE(config.rules.size() == 1);
+    const Rule &rule = config.rules[0];
+    using List = std::vector<std::string>;
+    CHECK(rule.match == List{"gcc"});
+    CHECK(rule.name == List{"nightly"});
+    CHECK(rule.inputs == List{top + "/src/*.c"});
+    CHECK(rule.outputs == List{top + "/out"});
+    CHECK(rule.env == List{"CC"});
+    CHECK(rule.ignore_args == List{"-j*"});
+    CHECK(rule.require_env == List{"HOME"});
+    for (Type type : {Type::texts, Type::paths}) // what errors say a key takes
+        CHECK(allowed_values(type).find(", or one") != std::string::npos);
+}
+
 TEST_CASE("a file that someone else could have written is ignored, and says why") {
     ScratchDir dir;
     std::string top = dir.path().string();
