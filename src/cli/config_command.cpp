@@ -78,6 +78,10 @@ std::string text_report(const config::Config &config, const std::vector<const co
         out += dim("#   " + file, colour) + "\n";
     if (config.files.empty())
         out += dim("#   (none)", colour) + "\n";
+    if (!config.ignored.empty())
+        out += dim("# files ignored:", colour) + "\n";
+    for (const auto &[file, why] : config.ignored)
+        out += dim("#   " + file + ": " + why, colour) + "\n";
     for (const auto *rule : rules) {
         out += "\n[[rule]] " + dim("# " + rule->source, colour) + "\n";
         for (const auto &[key, setting] : rule_fields(*rule))
@@ -102,7 +106,11 @@ std::string json_report(const config::Config &config, const std::vector<const co
         out += json_quote(name.substr(name.find('.') + 1)) + ":{\"value\":" +
                config::json_value(key, setting) + ",\"source\":" + json_quote(setting.source) + "}";
     }
-    out += "}},\"files\":" + json_strings(config.files) + ",\"rules\":[";
+    out += "}},\"files\":" + json_strings(config.files) + ",\"ignored\":[";
+    for (size_t i = 0; i < config.ignored.size(); ++i)
+        out += std::string(i ? "," : "") + "{\"path\":" + json_quote(config.ignored[i].first) +
+               ",\"reason\":" + json_quote(config.ignored[i].second) + "}";
+    out += "],\"rules\":[";
     for (size_t i = 0; i < rules.size(); ++i) {
         out += std::string(i ? "," : "") + "{\"source\":" + json_quote(rules[i]->source);
         for (const auto &[key, setting] : rule_fields(*rules[i]))

@@ -1,8 +1,10 @@
 #include "cli/entry_view.hpp"
 
+#include "key/key_record.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 #include "util/units.hpp"
 
 #include <algorithm>
@@ -87,6 +89,15 @@ void write_entry_fields(JsonWriter &json, store::Index &index, const store::Entr
     for (const auto &tag : e.tags)
         json.key(tag.name).value(tag.value);
     json.end_object();
+}
+
+std::string command_line(const store::Entry &entry) {
+    std::string safe = printable(entry.command);
+    if (safe == entry.command)
+        return safe; // nearly always: no key record to parse
+    if (auto record = key::KeyRecord::parse(entry.key_record))
+        return printable_shell_join(record->argv);
+    return safe;
 }
 
 std::string local_time(int64_t ns) { return format_time(ns, false, "%Y-%m-%d %H:%M:%S"); }

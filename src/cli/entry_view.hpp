@@ -22,6 +22,10 @@ store::Entry load_entry(store::Index &index, const std::string &key);
 // page), written into the current JSON object.
 void write_entry_fields(JsonWriter &json, store::Index &index, const store::Entry &entry);
 
+// The entry's command line for a terminal: as stored, unless an argument holds
+// a control character; then written with $'...' escapes.
+std::string command_line(const store::Entry &entry);
+
 // The entry in full for people, on stdout (after load_entry).
 void print_entry(const store::Entry &entry);
 

@@ -25,17 +25,18 @@ namespace {
 void print_closest(store::Index &index, const PreparedKey &key, const std::string &name) {
     auto closest = find_closest(index, key, name);
     if (!closest) {
-        std::printf("no stored entry of %s or of %s to compare with\n", name.c_str(),
-                    key.record.argv[0].c_str());
+        std::printf("no stored entry of %s or of %s to compare with\n", printable(name).c_str(),
+                    printable(key.record.argv[0]).c_str());
         return;
     }
     std::printf("closest stored entry: %s (%s, %s ago)\n",
-                store::short_key(index.database(), closest->key).c_str(), closest->name.c_str(),
+                store::short_key(index.database(), closest->key).c_str(),
+                printable(closest->name).c_str(),
                 format_duration(now_ns() - closest->stopped_ns).c_str());
     if (closest->differences.empty())
         std::printf("  no difference in the key record (a different key format?)\n");
     for (const auto &difference : closest->differences)
-        std::printf("  %s\n", difference.c_str());
+        std::printf("  %s\n", printable(difference).c_str()); // names and paths as stored
 }
 
 int explain(RunOptions &options) {

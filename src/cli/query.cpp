@@ -101,7 +101,7 @@ void print_table(store::Index &index, const std::vector<store::Entry> &entries) 
             line += i == 0 ? cell + pad : pad + cell;
             line += "  ";
         }
-        line += r == 0 ? "COMMAND" : entries[r - 1].command;
+        line += r == 0 ? "COMMAND" : command_line(entries[r - 1]);
         if (width && line.size() > width)
             line = line.substr(0, width > 3 ? width - 3 : 0) + "...";
         out += line + "\n";

@@ -114,10 +114,10 @@ void print_by_name(const std::vector<store::Counters> &rows, std::map<std::strin
                 "ERRORS", "HIT%", "ENTRIES", "SIZE", "SAVED");
     for (const auto &c : rows) {
         Holdings h = held[c.name];
-        std::printf("%-20s %8lld %8lld %8lld %8lld %8s %8lld %8s %10s\n", c.name.c_str(),
-                    (long long)c.hits, (long long)c.misses, (long long)c.stored, (long long)c.errors,
-                    hit_rate(c).c_str(), (long long)h.entries, format_size(h.size).c_str(),
-                    format_duration(c.saved_ns).c_str());
+        std::printf("%-20s %8lld %8lld %8lld %8lld %8s %8lld %8s %10s\n", printable(c.name).c_str(),
+                    (long long)c.hits, (long long)c.misses, (long long)c.stored,
+                    (long long)c.errors, hit_rate(c).c_str(), (long long)h.entries,
+                    format_size(h.size).c_str(), format_duration(c.saved_ns).c_str());
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fnmatch.h>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,18 @@ std::vector<std::string> project_files(const std::string &cwd) {
             break;
     }
     return found;
+}
+
+// Leaves an untrusted layer out of `config`, with its warning: once per file
+// and process, as some subcommands load the configuration twice.
+bool trusted(Config &config, const FileLayer &layer) {
+    if (layer.distrust.empty())
+        return true;
+    static std::set<std::string> warned;
+    if (warned.insert(layer.path).second)
+        warn("ignoring " + layer.path + ": " + layer.distrust);
+    config.ignored.emplace_back(layer.path, layer.distrust);
+    return false;
 }
 
 } // namespace
@@ -146,10 +159,14 @@ Config load(const std::string &cwd, const Environment &environment) {
         config.set("store.dir", dir);
     std::optional<FileLayer> user;
     if (std::string path = user_config_file(environment); !path.empty() && is_file(path))
-        user = read_file(path);
+        if (FileLayer layer = read_file(path); trusted(config, layer))
+            user = std::move(layer);
     std::vector<FileLayer> project; // closest first
     for (const auto &path : project_files(cwd)) {
-        project.push_back(read_file(path));
+        FileLayer layer = read_file(path);
+        if (!trusted(config, layer))
+            continue; // its root = true is not read either
+        project.push_back(std::move(layer));
         if (project.back().root)
             break;
     }

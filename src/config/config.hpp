@@ -55,6 +55,9 @@ class Config {
 
     std::vector<Rule> rules;        // closest file first, then in file order
     std::vector<std::string> files; // the files read, lowest precedence first
+    // The files not read because they are not trusted (config/trust.hpp):
+    // (path, why), the user config first, then from cwd upward.
+    std::vector<std::pair<std::string, std::string>> ignored;
 
   private:
     std::optional<int64_t> number(std::string_view name) const;
@@ -66,7 +69,8 @@ class Config {
 using Environment = std::function<std::optional<std::string>(const char *name)>;
 
 // Reads the files and variables that apply in `cwd` (an absolute, physical
-// path). Throws Error naming the file, line and column, or the variable.
+// path). Throws Error naming the file, line and column, or the variable. A
+// file that is not trusted is skipped with one warning (per process).
 Config load(const std::string &cwd, const Environment &environment);
 // The same for this process: getcwd() and getenv().
 Config load();
@@ -74,7 +78,8 @@ Config load();
 // One file's settings and rules, checked against the key table.
 struct FileLayer {
     std::string path;
-    bool root = false; // root = true: stop the walk upward here
+    bool root = false;    // root = true: stop the walk upward here
+    std::string distrust; // not empty: the file is ignored, and why (nothing is parsed)
     std::vector<std::pair<std::string, Setting>> settings;
     std::vector<Rule> rules;
 };

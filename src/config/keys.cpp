@@ -81,9 +81,9 @@ std::string allowed_values(Type type) {
     case Type::text:
         return "a string";
     case Type::texts:
-        return "an array of strings, such as [\"A\", \"B_*\"]";
+        return "an array of strings, such as [\"A\", \"B_*\"], or one string";
     case Type::paths:
-        return "an array of paths or globs, such as [\"data/\", \"src/*.c\"]";
+        return "an array of paths or globs, such as [\"data/\", \"src/*.c\"], or one";
     case Type::path:
         return "a path (a string)";
     case Type::size:

@@ -18,8 +18,8 @@ enum class Type {
     boolean,  // true/false; from a variable: 1/0, true/false, yes/no, on/off
     integer,  // compression level, 1..19
     text,     // any string
-    texts,    // array of strings (names or globs)
-    paths,    // array of paths or globs; relative to the file that names them
+    texts,    // array of strings (names or globs); one string is a list of one
+    paths,    // array of paths or globs, or one; relative to the file that names them
     path,     // a directory; relative to the file that names it
     size,     // "500M", "20G" or bytes (util/units.hpp), kept in bytes
     duration, // "90s", "7d" or seconds (util/units.hpp), kept in ns

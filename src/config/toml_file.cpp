@@ -5,9 +5,14 @@
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
+#include "config/trust.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 
 namespace fleche::config {
 
@@ -19,15 +24,25 @@ class FileReader {
         : path_(std::move(path)), dir_(std::filesystem::path(path_).parent_path().string()) {}
 
     FileLayer read() {
+        FileLayer layer;
+        layer.path = path_;
+        // Opened once and checked with fstat(): the file that is read is the
+        // file that was checked.
+        Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat status;
+        if (!fd || ::fstat(fd.get(), &status) != 0)
+            throw Error(errno_message("cannot read '" + path_ + "'", errno));
+        layer.distrust = distrust(status, ::geteuid());
+        if (!layer.distrust.empty())
+            return layer; // not even parsed
+        std::string text = read_rest(fd.get(), path_);
         toml::table table;
         try {
-            table = toml::parse_file(path_);
+            table = toml::parse(text, path_);
         } catch (const toml::parse_error &e) {
             throw Error(at(e.source()) + ": " + std::string(e.description()) +
                         "; fix the TOML syntax (see fleche(1), CONFIGURATION)");
         }
-        FileLayer layer;
-        layer.path = path_;
         for (auto &&[key, node] : table)
             top_level(layer, key, node);
         return layer;
@@ -133,14 +148,16 @@ class FileReader {
             if (key.type == Type::path)
                 setting.text = resolved(setting.text);
             setting.value = parse_text(key, setting.text, where);
-        } else if ((key.type == Type::texts || key.type == Type::paths) && node.is_array()) {
+        } else if (is_list(key.type) && node.is_string()) {
+            // One string is a list of one: match = "gcc" means ["gcc"].
+            setting.value = std::vector<std::string>{element_of(key, node)};
+        } else if (is_list(key.type) && node.is_array()) {
             std::vector<std::string> list;
             for (auto &&element : *node.as_array()) {
                 if (!element.is_string())
                     throw Error(at(element.source()) + ": " + std::string(key.name) + " takes " +
                                 allowed_values(key.type) + "; this element is not a string");
-                std::string text(element.as_string()->get());
-                list.push_back(key.type == Type::paths ? resolved(text) : text);
+                list.push_back(element_of(key, element));
             }
             setting.value = std::move(list);
         } else {
@@ -149,6 +166,14 @@ class FileReader {
         }
         return setting;
     }
+
+    // A string of a list-valued key, resolved when it is a path.
+    std::string element_of(const KeyInfo &key, toml::node &node) const {
+        std::string text(node.as_string()->get());
+        return key.type == Type::paths ? resolved(text) : text;
+    }
+
+    static bool is_list(Type type) { return type == Type::texts || type == Type::paths; }
 
     static bool scalar_text(Type type) {
         return type == Type::text || type == Type::path || type == Type::size ||

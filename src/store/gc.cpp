@@ -67,7 +67,8 @@ std::vector<EntryRef> evict(Store &store, std::vector<EntryRef> entries,
         } else if (verbose) {
             verbose(std::string(dry_run ? "would remove" : "removed") + " entry " +
                     entry.key.substr(0, 12) + " (last used " +
-                    format_duration(now - entry.last_use_ns) + " ago): " + entry.command);
+                    format_duration(now - entry.last_use_ns) +
+                    " ago): " + printable(entry.command));
         }
     }
     return kept;

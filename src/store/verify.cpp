@@ -4,6 +4,7 @@
 #include "store/references.hpp"
 #include "util/clock.hpp"
 #include "util/sha256.hpp"
+#include "util/text.hpp"
 
 #include <unistd.h>
 #include <unordered_map>
@@ -116,7 +117,7 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
         std::string why = entry_problem(entry, records[entry.key], states);
         if (!why.empty()) {
             result.problems.push_back("broken entry " + entry.key.substr(0, 12) + " (" +
-                                      entry.command + "): " + why);
+                                      printable(entry.command) + "): " + why);
             result.broken_entries.push_back(entry.key);
         } else {
             referenced.insert(entry.blobs.begin(), entry.blobs.end());

@@ -34,10 +34,14 @@ std::string read_file(const std::string &path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
         throw Error(errno_message("cannot read '" + path + "'", errno));
+    return read_rest(fd.get(), path);
+}
+
+std::string read_rest(int fd, const std::string &path) {
     std::string out;
     char buffer[65536];
     for (;;) {
-        ssize_t n = read_some(fd.get(), buffer, sizeof buffer);
+        ssize_t n = read_some(fd, buffer, sizeof buffer);
         if (n < 0)
             throw Error(errno_message("cannot read '" + path + "'", errno));
         if (n == 0)

@@ -47,5 +47,7 @@ bool write_all(int fd, const void *data, size_t size);
 inline bool write_all(int fd, std::string_view text) { return write_all(fd, text.data(), text.size()); }
 // Whole file into memory; throws Error.
 std::string read_file(const std::string &path);
+// The rest of an open file; throws Error naming `path`.
+std::string read_rest(int fd, const std::string &path);
 
 } // namespace fleche

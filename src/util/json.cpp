@@ -1,32 +1,11 @@
 #include "util/json.hpp"
 
+#include "util/text.hpp"
+
 #include <cmath>
 #include <cstdio>
 
 namespace fleche {
-
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t utf8_length(std::string_view s, size_t i) {
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = byte(i);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size())
-        return 0;
-    uint32_t code = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-    for (size_t k = 1; k < n; ++k) {
-        if ((byte(i + k) & 0xc0) != 0x80)
-            return 0;
-        code = (code << 6) | (byte(i + k) & 0x3f);
-    }
-    static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-        return 0; // overlong, out of range or a surrogate
-    return n;
-}
-
-} // namespace
 
 std::string json_quote(std::string_view text) {
     std::string out = "\"";
@@ -50,6 +29,13 @@ std::string json_quote(std::string_view text) {
         } else if (c < 0x20 || c == 0x7f) {
             char buffer[8];
             std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+            out += buffer;
+        } else if (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+            // A C1 control is valid JSON unescaped, but the document itself may be
+            // printed on a terminal, where U+009B can start a control sequence.
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\u%04x",
+                          static_cast<unsigned char>(text[i + 1]));
             out += buffer;
         } else {
             out.append(text.substr(i, n));

@@ -40,6 +40,9 @@ done < <(compgen -e)
 unset _v
 
 export LC_ALL=C
+# fleche ignores a fleche.toml that group or others may write: the files the
+# cases write must not depend on the caller's umask.
+umask 022
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/fleche-cli.XXXXXX")
 SCRATCH=$(cd "$SCRATCH" && pwd -P)
 export SCRATCH

@@ -174,6 +174,24 @@ case_tool_version_mode_runs_the_version_command() {
     assert_runs tool 2
 }
 
+case_list_keys_take_one_string() {
+    printf 'root = true\n[run]\nenv = "MYVAR"\n[[rule]]\nmatch = "tool"\ninputs = "in.txt"\n' >fleche.toml
+    make_counted tool 'echo hi'
+    echo 1 >in.txt
+    MYVAR=a fl run -- ./tool >/dev/null
+    MYVAR=a fl run -- ./tool >/dev/null
+    assert_runs tool 1 "a hit"
+    echo 2 >in.txt
+    MYVAR=a fl run -- ./tool >/dev/null
+    assert_runs tool 2 "inputs = \"in.txt\" is in the key"
+    MYVAR=b fl run -- ./tool >/dev/null
+    assert_runs tool 3 "env = \"MYVAR\" is in the key"
+    capture j fl config --json -- ./tool
+    assert_eq '["MYVAR"]' "$(jq -c .settings.run.env.value j.out)"
+    assert_eq '["tool"]' "$(jq -c '.rules[0].match' j.out)"
+    assert_eq "[\"$PWD/in.txt\"]" "$(jq -c '.rules[0].inputs' j.out)"
+}
+
 case_help_subcommand_and_version() {
     capture a fl help run
     capture b fl run --help
@@ -202,5 +220,6 @@ run_case colour_only_on_a_terminal_and_not_with_no_color case_colour_only_on_a_t
 run_case tool_string_mode_ignores_the_executable case_tool_string_mode_ignores_the_executable
 run_case tool_mtime_mode_follows_mtime_and_size case_tool_mtime_mode_follows_mtime_and_size
 run_case tool_version_mode_runs_the_version_command case_tool_version_mode_runs_the_version_command
+run_case list_keys_take_one_string case_list_keys_take_one_string
 run_case help_subcommand_and_version case_help_subcommand_and_version
 finish

@@ -92,6 +92,43 @@ case_config_keys_are_documented() {
     done
 }
 
+# man_section NAME: the roff source of one .SH section of the man page.
+man_section() {
+    awk -v name="$1" '/^\.SH / { inside = ($0 == ".SH " name); next } inside' "$MAN"
+}
+
+case_synopsis_has_one_line_per_subcommand() {
+    local sub lines
+    # Lines are broken with .br; each must start one `fleche SUBCOMMAND`.
+    lines=$(man_section SYNOPSIS | awk '/^\.br$/ { print n; n = 0; next } /^\.B fleche( |$)/ { n++ } END { print n }')
+    assert_eq "" "$(grep -vx 1 <<<"$lines" || true)" "invocations per SYNOPSIS line (one each)"
+    for sub in $(subcommands); do
+        man_section SYNOPSIS | grep -qE "^\.B \"?fleche $sub( |\"|$)" || fail "SYNOPSIS lacks fleche $sub"
+    done
+}
+
+case_commands_each_start_a_tagged_paragraph() {
+    local sub before
+    for sub in $(subcommands); do
+        before=$(man_section COMMANDS | grep -B1 -E "^\.B[RI]? \"?$sub( |\"|$)" | head -1)
+        assert_eq .TP "$before" "the line before the COMMANDS entry of $sub"
+    done
+}
+
+case_environment_variables_are_documented_once() {
+    local env tagged var
+    env=$(man_section ENVIRONMENT | sed 's/\\f[BIRP]//g')
+    # A variable in bold that starts a sentence starts a paragraph: it needs .TP.
+    assert_eq "" "$(awk '/^\.B [A-Z_]+/ && prev ~ /\.$/ { print } { prev = $0 }' <<<"$env")" \
+        "ENVIRONMENT: a variable's paragraph without .TP"
+    tagged=$(grep -A1 -x .TP <<<"$env" | grep -E '^\.B ' | grep -oE '[A-Z][A-Z0-9_]+' | sort)
+    assert_eq "" "$(uniq -d <<<"$tagged")" "ENVIRONMENT: variables documented twice"
+    # The variables of the configuration keys' table.
+    for var in $(grep -oE '"FLECHE_[A-Z_]+"' "$FLECHE_SOURCE_DIR/src/config/keys.cpp" | tr -d '"' | sort -u); do
+        grep -qx "$var" <<<"$tagged" || fail "ENVIRONMENT lacks $var"
+    done
+}
+
 case_man_page_renders_cleanly() {
     command -v man >/dev/null || skip "man is not installed"
     local warnings
@@ -102,5 +139,8 @@ case_man_page_renders_cleanly() {
 run_case subcommands_are_documented case_subcommands_are_documented
 run_case flags_are_documented case_flags_are_documented
 run_case config_keys_are_documented case_config_keys_are_documented
+run_case synopsis_has_one_line_per_subcommand case_synopsis_has_one_line_per_subcommand
+run_case commands_each_start_a_tagged_paragraph case_commands_each_start_a_tagged_paragraph
+run_case environment_variables_are_documented_once case_environment_variables_are_documented_once
 run_case man_page_renders_cleanly case_man_page_renders_cleanly
 finish

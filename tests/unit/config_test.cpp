@@ -1,12 +1,15 @@
 // Loading configuration: precedence, the walk upward, paths, and errors that
 // name the file, line and column.
 #include "config/config.hpp"
+#include "config/trust.hpp"
 #include "scratch_dir.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
 
 #include <map>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace fleche::config;
 
@@ -128,6 +131,91 @@ TEST_CASE("errors name the file, line and column, and what is allowed") {
     CHECK(error_of(dir.path().string(), env).find("a [[rule]] needs match") != std::string::npos);
     dir.write("fleche.toml", "root = true\n[[rule]]\nmatch = [\"x\"]\ninputs = [1]\n");
     CHECK(error_of(dir.path().string(), env).starts_with(file + ":4:11: rule.inputs takes an array"));
+}
+
+TEST_CASE("every list-valued key also takes one string") {
+    ScratchDir dir;
+    std::string top = dir.path().string();
+    dir.write("fleche.toml", "root = true\n[run]\nenv = \"A_*\"\n"
+                             "[[rule]]\nmatch = \"gcc\"\nname = \"nightly\"\ninputs = \"src/*.c\"\n"
+                             "outputs = \"out\"\nenv = \"CC\"\nignore_args = \"-j*\"\n"
+                             "require_env = \"HOME\"\n");
+    Config config = load(top, FakeEnvironment{}.function());
+    CHECK(config.env() == std::vector<std::string>{"A_*"});
+    REQUIRE(config.rules.size() == 1);
+    const Rule &rule = config.rules[0];
+    using List = std::vector<std::string>;
+    CHECK(rule.match == List{"gcc"});
+    CHECK(rule.name == List{"nightly"});
+    CHECK(rule.inputs == List{top + "/src/*.c"});
+    CHECK(rule.outputs == List{top + "/out"});
+    CHECK(rule.env == List{"CC"});
+    CHECK(rule.ignore_args == List{"-j*"});
+    CHECK(rule.require_env == List{"HOME"});
+    for (Type type : {Type::texts, Type::paths}) // what errors say a key takes
+        CHECK(allowed_values(type).find(", or one") != std::string::npos);
+}
+
+TEST_CASE("a file that someone else could have written is ignored, and says why") {
+    ScratchDir dir;
+    std::string top = dir.path().string();
+    dir.write("fleche.toml", "root = true\n[store]\ncompression = 3\n");
+    dir.write("a/fleche.toml", "root = true\n[run]\ntool = \"version:touch marker\"\n");
+    std::string near = top + "/a/fleche.toml";
+    for (mode_t mode : {0666, 0664, 0646}) {
+        CAPTURE(mode);
+        REQUIRE(::chmod(near.c_str(), mode) == 0);
+        Config config = load(top + "/a", FakeEnvironment{}.function());
+        CHECK(config.files == std::vector<std::string>{top + "/fleche.toml"});
+        REQUIRE(config.ignored.size() == 1);
+        CHECK(config.ignored[0].first == near);
+        CHECK(config.ignored[0].second.starts_with("it is writable by "));
+        CHECK(config.tool().mode == fleche::key::ToolIdentity::Mode::content);
+        CHECK(config.compression() == 3); // its root = true did not stop the walk
+    }
+    REQUIRE(::chmod(near.c_str(), 0644) == 0);
+    Config config = load(top + "/a", FakeEnvironment{}.function());
+    CHECK(config.ignored.empty());
+    CHECK(config.tool().mode == fleche::key::ToolIdentity::Mode::version);
+
+    if (::geteuid() == 0) { // only root can give a file away
+        REQUIRE(::chown(near.c_str(), 65534, 65534) == 0);
+        config = load(top + "/a", FakeEnvironment{}.function());
+        REQUIRE(config.ignored.size() == 1);
+        CHECK(config.ignored[0].second ==
+              "it is owned by uid 65534, not by you or root (chown it to use it)");
+    }
+}
+
+TEST_CASE("a file is trusted when its owner is the user or root and no one else may write it") {
+    struct stat status {};
+    status.st_mode = S_IFREG | 0644;
+    status.st_uid = 1000;
+    CHECK(distrust(status, 1000) == "");
+    status.st_uid = 0;
+    CHECK(distrust(status, 1000) == "");
+    status.st_uid = 1001;
+    CHECK(distrust(status, 1000) ==
+          "it is owned by uid 1001, not by you or root (chown it to use it)");
+    status.st_uid = 1000;
+    status.st_mode = S_IFREG | 0664;
+    CHECK(distrust(status, 1000) == "it is writable by its group (chmod g-w it to use it)");
+    status.st_mode = S_IFREG | 0666;
+    CHECK(distrust(status, 1000) == "it is writable by group and others (chmod go-w it to use it)");
+}
+
+TEST_CASE("an untrusted user config is ignored too") {
+    ScratchDir dir;
+    std::string top = dir.path().string();
+    dir.write("fleche.toml", "root = true\n");
+    dir.write("xdg/fleche/config.toml", "[store]\ncompression = 7\n");
+    std::string user = top + "/xdg/fleche/config.toml";
+    REQUIRE(::chmod(user.c_str(), 0606) == 0);
+    Config config = load(top, FakeEnvironment{{{"XDG_CONFIG_HOME", top + "/xdg"}}}.function());
+    CHECK(config.compression() == 1);
+    REQUIRE(config.ignored.size() == 1);
+    CHECK(config.ignored[0].first == user);
+    CHECK(config.ignored[0].second == "it is writable by others (chmod o-w it to use it)");
 }
 
 TEST_CASE("variables are checked: a bad value names the variable") {

@@ -22,6 +22,8 @@ class ScratchDir {
         std::filesystem::path p = path_ / relative;
         std::filesystem::create_directories(p.parent_path());
         std::ofstream(p, std::ios::binary) << content;
+        // Whatever the umask: a group-writable fleche.toml would be ignored.
+        std::filesystem::permissions(p, std::filesystem::perms(0644));
     }
     const std::filesystem::path &path() const { return path_; }
 
