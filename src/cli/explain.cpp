@@ -50,14 +50,18 @@ int explain(RunOptions &options) {
     if (lookup.entry) {
         int64_t now = now_ns();
         Freshness fresh = freshness(*lookup.entry, options, now);
-        if (fresh != Freshness::expired) {
+        // What run finds only as it replays (a merged log, a damaged entry).
+        std::string obstacle = fresh == Freshness::expired
+                                   ? expiry_reason(*lookup.entry, options, now)
+                                   : replay_obstacle(store.blobs(), *lookup.entry);
+        if (obstacle.empty()) {
             std::printf("hit %s: run would replay this entry%s\n\n", short_key.c_str(),
                         fresh == Freshness::stale ? " and refresh it in the background" : "");
             lookup.entry->tags = store::read_tags(index.database(), key.key);
             print_entry(*lookup.entry);
             return 0;
         }
-        lookup.miss_reason = expiry_reason(*lookup.entry, options, now);
+        lookup.miss_reason = obstacle;
     }
     std::printf("miss %s: %s\n", short_key.c_str(), lookup.miss_reason.c_str());
     if (lookup.miss_reason == nothing_stored)

@@ -13,15 +13,6 @@ namespace fleche::cli {
 
 namespace {
 
-bool blobs_present(const store::BlobStore &blobs, const store::Entry &entry) {
-    if (!blobs.contains(entry.log_blob))
-        return false;
-    for (const auto &output : entry.outputs)
-        if (output.type == store::OutputType::file && !blobs.contains(output.blob))
-            return false;
-    return true;
-}
-
 int has(RunOptions &options, const config::Config &config) {
     if (options.no_store) // a rule's require_env is unset: run would not look up
         return 1;
@@ -33,7 +24,7 @@ int has(RunOptions &options, const config::Config &config) {
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
-    return blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
+    return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;
 }
 
 } // namespace

@@ -55,7 +55,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         replay = replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
-        miss_reason = "the stored entry is damaged";
+        miss_reason = damaged_entry;
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
