@@ -7,6 +7,7 @@
 #include "cli/expiry.hpp"
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
+#include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/clock.hpp"
@@ -40,6 +41,11 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
 
 int explain(RunOptions &options) {
     resolve_labels(options);
+    if (auto why = uncached_reason(options.invocation)) {
+        std::printf("miss: %s; run would run CMD uncached, without looking up or storing\n",
+                    why->c_str());
+        return 1;
+    }
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Index &index = store.index();

@@ -3,6 +3,7 @@
 #include "cli/configure.hpp"
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
+#include "cli/uncached.hpp"
 #include "util/clock.hpp"
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,8 @@ namespace {
 
 int has(RunOptions &options, const config::Config &config) {
     if (options.no_store) // a rule's require_env is unset: run would not look up
+        return 1;
+    if (uncached_reason(options.invocation)) // run would neither look up nor store
         return 1;
     auto opened = open_store(config, options.readonly);
     if (!opened)
