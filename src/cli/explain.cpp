@@ -46,6 +46,11 @@ int explain(RunOptions &options) {
                     why->c_str());
         return 1;
     }
+    if (options.no_store) { // --no-store, or a rule's require_env is unset (warned about)
+        std::printf("miss: run would neither look up nor store (--no-store, or a rule's "
+                    "require_env is unset)\n");
+        return 1;
+    }
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Index &index = store.index();
@@ -87,6 +92,9 @@ Subcommand add_explain(CLI::App &app, const CommandWords &command) {
     add_run_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
+                // The rules and [run] settings that run would apply, or the
+                // key is another one.
+                configure(*options, config::load());
                 return explain(*options);
             }};
 }
