@@ -2,6 +2,8 @@
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
 #include "cli/prepared_key.hpp"
+#include "cli/uncached.hpp"
+#include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -18,6 +20,8 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
     return {sub, [options, &command] {
                 options->invocation.argv = command;
                 configure(*options, config::load());
+                if (auto why = uncached_reason(options->invocation))
+                    throw Error(*why + "; run uses no key for it");
                 key::FileHasher hasher; // no store needed: nothing is remembered
                 PreparedKey key = prepare_key(options->invocation, hasher);
                 std::string line = key.key + "\n";

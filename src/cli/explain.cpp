@@ -7,6 +7,7 @@
 #include "cli/expiry.hpp"
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
+#include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/clock.hpp"
@@ -41,6 +42,16 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
 
 int explain(RunOptions &options) {
     resolve_labels(options);
+    if (auto why = uncached_reason(options.invocation)) {
+        std::printf("miss: %s; run would run CMD uncached, without looking up or storing\n",
+                    why->c_str());
+        return 1;
+    }
+    if (options.no_store) { // --no-store, or a rule's require_env is unset (warned about)
+        std::printf("miss: run would neither look up nor store (--no-store, or a rule's "
+                    "require_env is unset)\n");
+        return 1;
+    }
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Index &index = store.index();
@@ -51,14 +62,18 @@ int explain(RunOptions &options) {
     if (lookup.entry) {
         int64_t now = now_ns();
         Freshness fresh = freshness(*lookup.entry, options, now);
-        if (fresh != Freshness::expired) {
+        // What run finds only as it replays (a merged log, a damaged entry).
+        std::string obstacle = fresh == Freshness::expired
+                                   ? expiry_reason(*lookup.entry, options, now)
+                                   : replay_obstacle(store.blobs(), *lookup.entry);
+        if (obstacle.empty()) {
             std::printf("hit %s: run would replay this entry%s\n\n", short_key.c_str(),
                         fresh == Freshness::stale ? " and refresh it in the background" : "");
             lookup.entry->tags = store::read_tags(index.database(), key.key);
             print_entry(*lookup.entry);
             return 0;
         }
-        lookup.miss_reason = expiry_reason(*lookup.entry, options, now);
+        lookup.miss_reason = obstacle;
     }
     std::printf("miss %s: %s\n", short_key.c_str(), lookup.miss_reason.c_str());
     if (lookup.miss_reason == nothing_stored)
@@ -78,6 +93,9 @@ Subcommand add_explain(CLI::App &app, const CommandWords &command) {
     add_run_options(*sub, *options);
     return {sub, [options, &command] {
                 options->invocation.argv = command;
+                // The rules and [run] settings that run would apply, or the
+                // key is another one.
+                configure(*options, config::load());
                 return explain(*options);
             }};
 }

@@ -3,6 +3,7 @@
 #include "cli/configure.hpp"
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
+#include "cli/uncached.hpp"
 #include "util/clock.hpp"
 
 #include <CLI/CLI.hpp>
@@ -13,17 +14,10 @@ namespace fleche::cli {
 
 namespace {
 
-bool blobs_present(const store::BlobStore &blobs, const store::Entry &entry) {
-    if (!blobs.contains(entry.log_blob))
-        return false;
-    for (const auto &output : entry.outputs)
-        if (output.type == store::OutputType::file && !blobs.contains(output.blob))
-            return false;
-    return true;
-}
-
 int has(RunOptions &options, const config::Config &config) {
     if (options.no_store) // a rule's require_env is unset: run would not look up
+        return 1;
+    if (uncached_reason(options.invocation)) // run would neither look up nor store
         return 1;
     auto opened = open_store(config, options.readonly);
     if (!opened)
@@ -33,7 +27,7 @@ int has(RunOptions &options, const config::Config &config) {
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
-    return blobs_present(store.blobs(), *lookup.entry) ? 0 : 1;
+    return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;
 }
 
 } // namespace

@@ -29,6 +29,29 @@ Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failu
     return lookup;
 }
 
+bool replayable(exec::Stream stream, bool one_file) {
+    return stream != exec::Stream::merged || one_file;
+}
+
+std::string replay_obstacle(const store::BlobStore &blobs, const store::Entry &entry) {
+    for (const auto &output : entry.outputs)
+        if (output.type == store::OutputType::file && !blobs.contains(output.blob))
+            return damaged_entry;
+    bool one_file = exec::stdout_is_stderr();
+    bool refused = false;
+    try {
+        exec::LogDecoder decoder([&](exec::Stream stream, const char *, size_t) {
+            refused = refused || !replayable(stream, one_file);
+        });
+        blobs.read(entry.log_blob,
+                   [&](const char *data, size_t size) { decoder.feed(data, size); });
+        decoder.finish();
+    } catch (const std::exception &) { // BlobCorrupt, or Error for a malformed log
+        return damaged_entry;
+    }
+    return refused ? merged_log_elsewhere : "";
+}
+
 namespace {
 
 // Writes the log to fds 1 and 2, joining consecutive chunks of one stream
@@ -38,8 +61,7 @@ class Replayer {
   public:
     explicit Replayer(bool one_file) : one_file_(one_file) {}
 
-    // A merged log cannot be split again: it needs fds 1 and 2 to be one file.
-    bool accepts(exec::Stream stream) const { return stream != exec::Stream::merged || one_file_; }
+    bool accepts(exec::Stream stream) const { return replayable(stream, one_file_); }
 
     void chunk(exec::Stream stream, const char *data, size_t size) {
         if (stream != stream_ || pending_.size() + size > flush_size)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/prepared_key.hpp"
+#include "exec/output_log.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -21,6 +22,19 @@ Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failu
 
 inline constexpr const char *merged_log_elsewhere =
     "the stored run had stdout and stderr as one file, in exact order; now they are not one file";
+inline constexpr const char *damaged_entry = "the stored entry is damaged";
+
+// Whether a log chunk of `stream` can be replayed where fds 1 and 2 are one
+// file (`one_file`, from exec::stdout_is_stderr()) or not: a merged chunk
+// cannot be split into stdout and stderr again. The one test that run (as
+// it replays) and has and explain (through replay_obstacle) apply.
+bool replayable(exec::Stream stream, bool one_file);
+
+// Why run would not replay `entry` with fds 1 and 2 as they are now, found
+// without replaying it, for has and explain: damaged_entry (the log does not
+// check out, an output blob is missing) or merged_log_elsewhere. Empty when
+// run would replay it. Reads the whole log; restores and writes nothing.
+std::string replay_obstacle(const store::BlobStore &blobs, const store::Entry &entry);
 
 struct Replay {
     bool replayed = false; // false: the log cannot be replayed here (merged_log_elsewhere)

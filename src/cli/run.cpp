@@ -7,6 +7,7 @@
 #include "cli/direct_exec.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
+#include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
@@ -55,7 +56,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         replay = replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
-        miss_reason = "the stored entry is damaged";
+        miss_reason = damaged_entry;
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
@@ -134,6 +135,13 @@ int run(RunOptions &options, const config::Config &config) {
     resolve_labels(options);
     if (auto refresh_key = take_refresh_key())
         return run_background_refresh(options, config, *refresh_key);
+    // Before anything is hashed: hashing could consume what CMD is to read.
+    // CMD then runs as it would without fleche (as with FLECHE_DISABLE).
+    if (auto why = uncached_reason(options.invocation)) {
+        if (options.verbose)
+            say("miss: " + *why + "; running uncached");
+        return exec_directly(options.invocation.argv);
+    }
     // The store comes first: its stat cache spares reading unchanged files.
     auto opened = options.no_store ? nullptr : try_open_store(config, options.readonly);
     store::Store *store = opened.get();

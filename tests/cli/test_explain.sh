@@ -121,6 +121,24 @@ case_unusable_entries() {
     assert_contains "$(sed -n 1p ex.out)" " old, older than --ttl 0.0ms"
 }
 
+# explain computes the key with the configuration, as run does.
+case_configured_rule() {
+    make_counted sim 'echo result'
+    echo 1 >params
+    printf 'root = true\n[[rule]]\nmatch = ["sim"]\ninputs = ["params"]\n' >fleche.toml
+    fl run -- ./sim >/dev/null
+    assert_exit 0 fl explain -- ./sim
+    echo 2 >params
+    explain_miss -- ./sim
+    assert_eq '  input params: content changed' "$(sed -n 3p ex.out)"
+    printf 'require_env = ["SIM_LICENSE"]\n' >>fleche.toml
+    echo 1 >params
+    explain_miss -- ./sim
+    assert_file_content ex.out \
+        $'miss: run would neither look up nor store (--no-store, or a rule\'s require_env is unset)\n'
+    SIM_LICENSE=x assert_exit 0 fl explain -- ./sim
+}
+
 run_case hit case_hit
 run_case argv case_argv
 run_case env case_env
@@ -131,4 +149,5 @@ run_case salt_and_outputs case_salt_and_outputs
 run_case closest_prefers_same_name_and_shape case_closest_prefers_same_name_and_shape
 run_case nothing_to_compare case_nothing_to_compare
 run_case unusable_entries case_unusable_entries
+run_case configured_rule case_configured_rule
 finish

@@ -333,6 +333,24 @@ case_merged_log_needs_one_file() {
     assert_file_eq expected.sorted m2.sorted "every line replayed (in the observed order)"
 }
 
+# has and explain answer as run would: a merged log is no hit for a caller
+# whose stdout and stderr are separate files.
+case_merged_log_has_explain() {
+    make_mix
+    fl run -- ./mix >m1 2>&1
+    local key
+    key=$(fl digest -- ./mix)
+    assert_exit 1 fl has -- ./mix
+    fl has -- ./mix >h.out 2>&1 || fail "has with stdout and stderr one file: $(cat h.out)"
+    assert_exit 1 fl explain -- ./mix
+    assert_file_content "$AUX/last.out" "miss ${key:0:8}: the stored run had stdout and stderr as one file, in exact order; now they are not one file"$'\n'
+    fl explain -- ./mix >e.out 2>&1 || fail "explain with one file: $(cat e.out)"
+    assert_eq "hit ${key:0:8}: run would replay this entry" "$(head -1 e.out)"
+    assert_runs mix 1 "has and explain never run CMD"
+    capture r fl run -- ./mix
+    assert_runs mix 2 "and run indeed misses with separate files"
+}
+
 run_case dev_full_miss case_dev_full_miss
 run_case dev_full_hit case_dev_full_hit
 run_case full_disk case_full_disk
@@ -349,4 +367,5 @@ run_case fds_passed_unchanged case_fds_passed_unchanged
 run_case background_descendant case_background_descendant
 run_case merged_order_exact case_merged_order_exact
 run_case merged_log_needs_one_file case_merged_log_needs_one_file
+run_case merged_log_has_explain case_merged_log_has_explain
 finish
