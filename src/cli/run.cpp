@@ -7,6 +7,7 @@
 #include "cli/direct_exec.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
+#include "cli/stray_words.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
@@ -157,7 +158,9 @@ Subcommand add_run(CLI::App &app, const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
     add_run_options(*sub, *options);
-    return {sub, [options, &command] {
+    keep_stray_words(*sub);
+    return {sub, [sub, options, &command] {
+                reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 if (disabled_by_environment())
                     return exec_directly(command);
