@@ -7,7 +7,9 @@
 
 namespace fleche::cli {
 
-void keep_stray_words(CLI::App &sub) { sub.prefix_command(); }
+void keep_stray_words(CLI::App &sub) {
+    sub.prefix_command();
+}
 
 void reject_stray_words(const CLI::App &sub, const CommandWords &command) {
     CommandWords stray = sub.remaining();

@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <chrono>
 #include <fcntl.h>
+#include <string_view>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <string_view>
 #include <thread>
 #include <unistd.h>
 
