@@ -126,10 +126,10 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     return std::nullopt;
 }
 
-int run(RunOptions &options, const config::Config &config) {
+int run(RunOptions &options, const config::Config &config, const std::string &refresh_of) {
     resolve_labels(options);
-    if (auto refresh_key = take_refresh_key())
-        return run_background_refresh(options, config, *refresh_key);
+    if (!refresh_of.empty())
+        return run_background_refresh(options, config, refresh_of);
     // The store comes first: its stat cache spares reading unchanged files.
     auto opened = options.no_store ? nullptr : try_open_store(config, options.readonly);
     store::Store *store = opened.get();
@@ -158,15 +158,17 @@ Subcommand add_run(CLI::App &app, const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
     add_run_options(*sub, *options);
+    auto refresh_of = std::make_shared<std::string>();
+    sub->add_option(background_refresh_option, *refresh_of)->group(""); // see expiry.hpp
     keep_stray_words(*sub);
-    return {sub, [sub, options, &command] {
+    return {sub, [sub, options, refresh_of, &command] {
                 reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 if (disabled_by_environment())
                     return exec_directly(command);
                 config::Config config = config::load();
                 configure(*options, config);
-                return run(*options, config);
+                return run(*options, config, *refresh_of);
             }};
 }
 
