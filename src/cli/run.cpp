@@ -35,27 +35,41 @@ std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool 
     }
 }
 
+// What the lookups of one invocation have seen: the look-up after waiting for
+// the lock must not warn about, or count, the damage the first one reported.
+struct Lookups {
+    std::string miss_reason = "--refresh"; // why the last one missed, for -v
+    std::optional<store::Entry> damaged;   // the entry that failed to replay
+};
+
+bool same_entry(const store::Entry &a, const store::Entry &b) {
+    return a.log_blob == b.log_blob && a.stopped_ns == b.stopped_ns;
+}
+
 // Replays the stored entry if there is a usable one; returns the stored exit
 // code then. A damaged entry is a miss (with a warning), never a wrong replay.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
-                           std::string &miss_reason) {
+                           Lookups &seen) {
     int64_t started_ns = now_ns();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry) {
-        miss_reason = lookup.miss_reason;
+        seen.miss_reason = lookup.miss_reason;
         return std::nullopt;
     }
     const store::Entry &entry = *lookup.entry;
     Freshness fresh = freshness(entry, options, started_ns);
     if (fresh == Freshness::expired) {
-        miss_reason = expiry_reason(entry, options, started_ns);
+        seen.miss_reason = expiry_reason(entry, options, started_ns);
         return std::nullopt;
     }
+    if (seen.damaged && same_entry(*seen.damaged, entry))
+        return std::nullopt; // reported already; nobody has replaced it since
     try {
         replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
-        miss_reason = "the stored entry is damaged";
+        seen.miss_reason = "the stored entry is damaged";
+        seen.damaged = entry;
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
@@ -99,13 +113,14 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
                                   const RunOptions &options,
                                   std::optional<store::KeyLock> &lock) {
-    std::string reason = "--refresh";
+    Lookups seen;
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, reason))
+        if (auto status = try_hit(*store, key, options, seen))
             return status;
     if (options.readonly) {
         if (options.verbose)
-            say("miss " + key.short_key() + ": " + reason + " (FLECHE_READONLY: not storing)");
+            say("miss " + key.short_key() + ": " + seen.miss_reason +
+                " (FLECHE_READONLY: not storing)");
         store = nullptr;
         return std::nullopt;
     }
@@ -116,8 +131,9 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     }
     // The identical run we may have waited for has stored its result.
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, reason))
+        if (auto status = try_hit(*store, key, options, seen))
             return status;
+    std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
         reason = one_line_reason(store->index(), key,
                                  entry_labels(options, key.record.argv[0]).name);
