@@ -107,9 +107,19 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
     }
 }
 
+// After waiting for the lock: the run we waited for has finished and left
+// nothing that we can replay (it failed, or storing was refused). Ours would
+// most likely store nothing either, and running it under the lock would make
+// every other waiter wait for it in turn: it runs beside them, unstored.
+// --refresh is asked to store whatever the other run did, so it never does.
+bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &options) {
+    return !options.refresh && lock.waited() && lock.last_run_finished();
+}
+
 // Looks up, waits for an identical run, looks up again. Returns the exit
 // status of a hit, or nullopt when CMD must run (with `store` cleared when
-// the result cannot be stored). Throws Error when the store fails.
+// the result cannot be stored, and `lock` held when it may be). Throws Error
+// when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
                                   const RunOptions &options,
                                   std::optional<store::KeyLock> &lock) {
@@ -137,8 +147,20 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     if (options.verbose && reason == nothing_stored)
         reason = one_line_reason(store->index(), key,
                                  entry_labels(options, key.record.argv[0]).name);
+    if (run_beside_other_waiters(*lock, options)) {
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + reason +
+                " after the identical run we waited for; running CMD without storing");
+        store::try_bump_counters(store->index().database(),
+                                 entry_labels(options, key.record.argv[0]).name, key.key,
+                                 {.misses = 1});
+        lock.reset();
+        store = nullptr;
+        return std::nullopt;
+    }
     if (options.verbose)
         say("miss " + key.short_key() + ": " + reason);
+    lock->run_started();
     return std::nullopt;
 }
 
@@ -163,7 +185,10 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
             store = nullptr;
         }
     }
-    return run_and_record(store, key, options, hashing.hasher());
+    int status = run_and_record(store, key, options, hashing.hasher());
+    if (lock)
+        lock->run_finished();
+    return status;
 }
 
 } // namespace
