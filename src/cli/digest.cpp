@@ -4,6 +4,7 @@
 #include "cli/prepared_key.hpp"
 #include "cli/uncached.hpp"
 #include "util/error.hpp"
+#include "cli/stray_words.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -17,7 +18,9 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
     sub->footer("Usage: fleche digest [OPTIONS] -- CMD [ARGS...]\n");
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
-    return {sub, [options, &command] {
+    keep_stray_words(*sub);
+    return {sub, [sub, options, &command] {
+                reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 configure(*options, config::load());
                 if (auto why = uncached_reason(options->invocation))

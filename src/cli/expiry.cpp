@@ -9,6 +9,7 @@
 #include "util/fd.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -50,18 +51,19 @@ std::vector<std::string> own_command_line() {
     ::_exit(127);
 }
 
-// A label that came from FLECHE_TAGS is no longer there for the refresh
-// (CMD gets the tags without it): pass it as --name.
-void keep_label(std::vector<std::string> &words, const RunOptions &options) {
-    if (!options.name || words.size() < 2 || words[1] != "run")
-        return;
-    for (const auto &word : words) {
-        if (word == "--")
-            break;
-        if (word == "--name" || word.starts_with("--name="))
-            return; // given on the command line: the refresh sees it too
-    }
-    words.insert(words.begin() + 2, "--name=" + *options.name);
+// Right after "run" (so before any "--", never among CMD's words): the option
+// that makes the re-executed fleche a refresh of `key`, and a label that came
+// from FLECHE_TAGS, which is no longer there for the refresh (CMD gets the
+// tags without it), as --name.
+void mark_as_refresh(std::vector<std::string> &words, const PreparedKey &key,
+                     const RunOptions &options) {
+    auto options_end = std::find(words.begin() + 2, words.end(), "--");
+    bool named = std::any_of(words.begin() + 2, options_end, [](const std::string &word) {
+        return word == "--name" || word.starts_with("--name=");
+    }); // given on the command line: the refresh sees it too
+    if (options.name && !named)
+        words.insert(words.begin() + 2, "--name=" + *options.name);
+    words.insert(words.begin() + 2, std::string(background_refresh_option) + "=" + key.key);
 }
 
 } // namespace
@@ -93,12 +95,16 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
         warn(std::string(e.what()) + "; not refreshing the stale result");
         return;
     }
-    keep_label(words, options);
+    if (words.size() < 2 || words[1] != "run") {
+        warn("not refreshing the stale result: fleche's own command line does not start with "
+             "'run'");
+        return;
+    }
+    mark_as_refresh(words, key, options);
     std::vector<char *> argv;
     for (auto &word : words)
         argv.push_back(word.data());
     argv.push_back(nullptr);
-    ::setenv(refresh_key_variable, key.key.c_str(), 1);
     // Fork twice so that the refresh is adopted by init and never becomes
     // a zombie of ours; we wait only for the short-lived middle child.
     pid_t child = ::fork();
@@ -107,7 +113,6 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
             exec_detached(argv);
         ::_exit(0);
     }
-    ::unsetenv(refresh_key_variable);
     if (child < 0) {
         warn(errno_message("cannot start the background refresh", errno));
         return;
@@ -115,15 +120,6 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
     ::waitpid(child, nullptr, 0);
     if (options.verbose)
         say("refreshing " + key.short_key() + " in the background");
-}
-
-std::optional<std::string> take_refresh_key() {
-    const char *value = std::getenv(refresh_key_variable);
-    if (!value)
-        return std::nullopt;
-    std::string key = value;
-    ::unsetenv(refresh_key_variable);
-    return key;
 }
 
 int run_background_refresh(RunOptions &options, const config::Config &config,
@@ -142,7 +138,10 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
         return 0; // another refresh finished first
     options.refresh = true;
     options.verbose = false;
-    return run_and_record(&store, key, options, hashing.hasher());
+    lock->run_started();
+    int status = run_and_record(&store, key, options, hashing.hasher());
+    lock->run_finished();
+    return status;
 }
 
 } // namespace fleche::cli

@@ -2,11 +2,14 @@
 // is replaced) and --stale (bkt's stale-while-revalidate: an older entry is
 // replayed at once and refreshed by a detached background run).
 //
-// The background run is this same fleche command line re-executed with
-// FLECHE_REFRESH_KEY=<key> in its environment, stdio on /dev/null, in a
-// session of its own, never waited for. It runs CMD only when it computes the
-// same key, holds the per-key lock without waiting (another refresh or run of
-// the key is in progress otherwise) and the entry is still not fresh.
+// The background run is this same fleche command line re-executed with the
+// hidden option --background-refresh=<key> after "run", stdio on /dev/null,
+// in a session of its own, never waited for. It runs CMD only when it
+// computes the same key, holds the per-key lock without waiting (another
+// refresh or run of the key is in progress otherwise) and the entry is still
+// not fresh. An option rather than an environment variable: the environment
+// is inherited by CMD and by any fleche that CMD calls, and a variable left
+// set there would make that fleche skip its command.
 #pragma once
 
 #include "cli/prepared_key.hpp"
@@ -21,7 +24,8 @@
 
 namespace fleche::cli {
 
-inline constexpr const char *refresh_key_variable = "FLECHE_REFRESH_KEY";
+// Internal, hidden from --help: only refresh_in_background() writes it.
+inline constexpr const char *background_refresh_option = "--background-refresh";
 
 enum class Freshness { fresh, stale, expired };
 
@@ -32,10 +36,6 @@ std::string expiry_reason(const store::Entry &entry, const RunOptions &options, 
 
 // Starts the detached background refresh of `key`. Failures are warnings.
 void refresh_in_background(const PreparedKey &key, const RunOptions &options);
-
-// When this process is a background refresh: the key it was started for
-// (removed from the environment so that CMD does not inherit it).
-std::optional<std::string> take_refresh_key();
 
 // The background refresh itself; returns the exit status.
 int run_background_refresh(RunOptions &options, const config::Config &config,

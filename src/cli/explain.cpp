@@ -8,6 +8,7 @@
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "cli/uncached.hpp"
+#include "cli/stray_words.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/clock.hpp"
@@ -91,7 +92,9 @@ Subcommand add_explain(CLI::App &app, const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
     add_run_options(*sub, *options);
-    return {sub, [options, &command] {
+    keep_stray_words(*sub);
+    return {sub, [sub, options, &command] {
+                reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 // The rules and [run] settings that run would apply, or the
                 // key is another one.

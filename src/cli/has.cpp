@@ -4,6 +4,7 @@
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
 #include "cli/uncached.hpp"
+#include "cli/stray_words.hpp"
 #include "util/clock.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,7 +39,9 @@ Subcommand add_has(CLI::App &app, const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
     add_ttl_option(*sub, *options);
-    return {sub, [options, &command] {
+    keep_stray_words(*sub);
+    return {sub, [sub, options, &command] {
+                reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 config::Config config = config::load();
                 configure(*options, config);

@@ -7,6 +7,7 @@
 #include "cli/direct_exec.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
+#include "cli/stray_words.hpp"
 #include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
@@ -35,33 +36,47 @@ std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool 
     }
 }
 
+// What the lookups of one invocation have seen: the look-up after waiting for
+// the lock must not warn about, or count, the damage the first one reported.
+struct Lookups {
+    std::string miss_reason = "--refresh"; // why the last one missed, for -v
+    std::optional<store::Entry> damaged;   // the entry that failed to replay
+};
+
+bool same_entry(const store::Entry &a, const store::Entry &b) {
+    return a.log_blob == b.log_blob && a.stopped_ns == b.stopped_ns;
+}
+
 // Replays the stored entry if there is a usable one; returns the stored exit
 // code then. A damaged entry is a miss (with a warning), never a wrong replay.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
-                           std::string &miss_reason) {
+                           Lookups &seen) {
     int64_t started_ns = now_ns();
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry) {
-        miss_reason = lookup.miss_reason;
+        seen.miss_reason = lookup.miss_reason;
         return std::nullopt;
     }
     const store::Entry &entry = *lookup.entry;
     Freshness fresh = freshness(entry, options, started_ns);
     if (fresh == Freshness::expired) {
-        miss_reason = expiry_reason(entry, options, started_ns);
+        seen.miss_reason = expiry_reason(entry, options, started_ns);
         return std::nullopt;
     }
+    if (seen.damaged && same_entry(*seen.damaged, entry))
+        return std::nullopt; // reported already; nobody has replaced it since
     Replay replay;
     try {
         replay = replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
-        miss_reason = damaged_entry;
+        seen.miss_reason = damaged_entry;
+        seen.damaged = entry;
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
     if (!replay.replayed) {
-        miss_reason = merged_log_elsewhere;
+        seen.miss_reason = merged_log_elsewhere;
         return std::nullopt;
     }
     if (fresh == Freshness::stale)
@@ -98,19 +113,30 @@ std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &k
     }
 }
 
+// After waiting for the lock: the run we waited for has finished and left
+// nothing that we can replay (it failed, or storing was refused). Ours would
+// most likely store nothing either, and running it under the lock would make
+// every other waiter wait for it in turn: it runs beside them, unstored.
+// --refresh is asked to store whatever the other run did, so it never does.
+bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &options) {
+    return !options.refresh && lock.waited() && lock.last_run_finished();
+}
+
 // Looks up, waits for an identical run, looks up again. Returns the exit
 // status of a hit, or nullopt when CMD must run (with `store` cleared when
-// the result cannot be stored). Throws Error when the store fails.
+// the result cannot be stored, and `lock` held when it may be). Throws Error
+// when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
                                   const RunOptions &options,
                                   std::optional<store::KeyLock> &lock) {
-    std::string reason = "--refresh";
+    Lookups seen;
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, reason))
+        if (auto status = try_hit(*store, key, options, seen))
             return status;
     if (options.readonly) {
         if (options.verbose)
-            say("miss " + key.short_key() + ": " + reason + " (FLECHE_READONLY: not storing)");
+            say("miss " + key.short_key() + ": " + seen.miss_reason +
+                " (FLECHE_READONLY: not storing)");
         store = nullptr;
         return std::nullopt;
     }
@@ -121,20 +147,33 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     }
     // The identical run we may have waited for has stored its result.
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, reason))
+        if (auto status = try_hit(*store, key, options, seen))
             return status;
+    std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
         reason = one_line_reason(store->index(), key,
                                  entry_labels(options, key.record.argv[0]).name);
+    if (run_beside_other_waiters(*lock, options)) {
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + reason +
+                " after the identical run we waited for; running CMD without storing");
+        store::try_bump_counters(store->index().database(),
+                                 entry_labels(options, key.record.argv[0]).name, key.key,
+                                 {.misses = 1});
+        lock.reset();
+        store = nullptr;
+        return std::nullopt;
+    }
     if (options.verbose)
         say("miss " + key.short_key() + ": " + reason);
+    lock->run_started();
     return std::nullopt;
 }
 
-int run(RunOptions &options, const config::Config &config) {
+int run(RunOptions &options, const config::Config &config, const std::string &refresh_of) {
     resolve_labels(options);
-    if (auto refresh_key = take_refresh_key())
-        return run_background_refresh(options, config, *refresh_key);
+    if (!refresh_of.empty())
+        return run_background_refresh(options, config, refresh_of);
     // Before anything is hashed: hashing could consume what CMD is to read.
     // CMD then runs as it would without fleche (as with FLECHE_DISABLE).
     if (auto why = uncached_reason(options.invocation)) {
@@ -159,7 +198,10 @@ int run(RunOptions &options, const config::Config &config) {
             store = nullptr;
         }
     }
-    return run_and_record(store, key, options, hashing.hasher());
+    int status = run_and_record(store, key, options, hashing.hasher());
+    if (lock)
+        lock->run_finished();
+    return status;
 }
 
 } // namespace
@@ -170,13 +212,17 @@ Subcommand add_run(CLI::App &app, const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);
     add_run_options(*sub, *options);
-    return {sub, [options, &command] {
+    auto refresh_of = std::make_shared<std::string>();
+    sub->add_option(background_refresh_option, *refresh_of)->group(""); // see expiry.hpp
+    keep_stray_words(*sub);
+    return {sub, [sub, options, refresh_of, &command] {
+                reject_stray_words(*sub, command);
                 options->invocation.argv = command;
                 if (disabled_by_environment())
                     return exec_directly(command);
                 config::Config config = config::load();
                 configure(*options, config);
-                return run(*options, config);
+                return run(*options, config, *refresh_of);
             }};
 }
 

@@ -1,13 +1,16 @@
 #include "store/key_lock.hpp"
 
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <fcntl.h>
+#include <string_view>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace fleche::store {
 
@@ -34,6 +37,8 @@ bool still_at_path(int fd, const std::string &path) {
            held.st_dev == current.st_dev && held.st_ino == current.st_ino;
 }
 
+constexpr std::string_view finished_mark = "finished\n";
+
 } // namespace
 
 KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<void()> &on_wait) {
@@ -46,6 +51,7 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
         while (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
             if (errno != EWOULDBLOCK && errno != EINTR)
                 throw Error(errno_message("cannot lock '" + path + "'", errno));
+            waited_ = waited_ || errno == EWOULDBLOCK;
             if (told || std::chrono::steady_clock::now() - start >=
                             std::chrono::milliseconds(notice_ms)) {
                 if (!told)
@@ -62,16 +68,38 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
 }
 
 std::optional<KeyLock> KeyLock::try_lock(const std::string &path) {
-    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd)
-        throw Error(errno_message("cannot create the lock '" + path + "'", errno));
-    while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            return std::nullopt;
-        if (errno != EINTR)
-            throw Error(errno_message("cannot lock '" + path + "'", errno));
+    for (;;) {
+        Fd fd = open_lock(path);
+        test_hook("lock-opened");
+        while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK)
+                return std::nullopt;
+            if (errno != EINTR)
+                throw Error(errno_message("cannot lock '" + path + "'", errno));
+        }
+        // As in the constructor: gc may have removed the file between our
+        // open and our flock, and a newer file at the path may be held.
+        if (still_at_path(fd.get(), path))
+            return KeyLock(std::move(fd));
     }
-    return KeyLock(std::move(fd));
+}
+
+// Both marks are best effort (see the header): an old mark left in place only
+// makes a waiter run without storing, a missing one makes it run as a holder.
+void KeyLock::run_started() {
+    if (::ftruncate(fd_.get(), 0) != 0)
+        return;
+}
+
+void KeyLock::run_finished() {
+    if (::pwrite(fd_.get(), finished_mark.data(), finished_mark.size(), 0) < 0)
+        return;
+}
+
+bool KeyLock::last_run_finished() const {
+    char text[finished_mark.size() + 1];
+    ssize_t n = ::pread(fd_.get(), text, sizeof text, 0);
+    return n == ssize_t(finished_mark.size()) && std::string_view(text, size_t(n)) == finished_mark;
 }
 
 } // namespace fleche::store

@@ -2,6 +2,13 @@
 // while CMD runs waits here, then finds the stored entry and replays it.
 // flock locks vanish with the process holding them, so a killed fleche never
 // leaves a lock that blocks the next run.
+//
+// The lock file also tells a waiter how the run it waited for ended: a holder
+// that runs CMD empties it first and writes "finished" when CMD has ended and
+// the result is stored or refused. A waiter that then finds nothing it can
+// replay knows that another run under the lock would most likely store
+// nothing either; a file without the mark means the holder died (or gc
+// removed the file), and the waiter runs as the holder would have.
 #pragma once
 
 #include "util/fd.hpp"
@@ -23,9 +30,20 @@ class KeyLock {
     // Throws Error.
     static std::optional<KeyLock> try_lock(const std::string &path);
 
+    // Whether another process held the lock when we asked for it.
+    bool waited() const { return waited_; }
+
+    // The marks of the holder's run (best effort: a mark that cannot be
+    // written only makes the next waiter run as a holder would).
+    void run_started();
+    void run_finished();
+    // Whether the last holder's run finished (see above).
+    bool last_run_finished() const;
+
   private:
     explicit KeyLock(Fd fd) : fd_(std::move(fd)) {}
     Fd fd_;
+    bool waited_ = false;
 };
 
 } // namespace fleche::store

@@ -1,5 +1,6 @@
 // Test-only fault injection: the crash-safety tests stop or kill fleche at
-// named points of storing an entry, then check what is left in the store.
+// named points of storing an entry, then check what is left in the store;
+// the lock tests stop it between opening and locking a lock file.
 //
 //   FLECHE_TEST_KILL_POINT=NAME[@N]  SIGKILL at the N-th (default 1st) time
 //                                    the point NAME is reached
@@ -8,7 +9,8 @@
 //
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
-// index-begin (before a transaction), index-commit (inside the transaction, before COMMIT), stored (after it).
+// index-begin (before a transaction), index-commit (inside the transaction, before COMMIT), stored (after it),
+// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
 // Unset variables cost one getenv per point, and only on the store path.
 #pragma once
 

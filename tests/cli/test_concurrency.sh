@@ -112,16 +112,22 @@ case_different_keys_both_run() {
     assert_runs slow 2 "two distinct keys: CMD runs once per key"
 }
 
+# each_got_the_failed_attempt N PREFIX: invocations PREFIX1..N each exited 3
+# after printing "attempt" (CMD's own result, not a replay of another's).
+each_got_the_failed_attempt() {
+    local i
+    for i in $(seq 1 "$1"); do
+        assert_eq 3 "$(cat "$2$i.rc")" "exit code of invocation $i"
+        assert_file_content "$2$i.out" $'attempt\n' "stdout of invocation $i"
+    done
+}
+
 case_failing_run_not_replayed_to_waiters() {
     # The first run fails (not stored): the waiting invocations must not get a
     # replay of it; each runs CMD itself and gets the true result.
     make_counted flaky 'sleep 0.3; echo "attempt"; exit 3'
     start_many 4 f run -- ./flaky
-    local i
-    for i in 1 2 3 4; do
-        assert_eq 3 "$(cat f$i.rc)" "exit code of invocation $i"
-        assert_file_content f$i.out $'attempt\n' "stdout of invocation $i"
-    done
+    each_got_the_failed_attempt 4 f
     assert_runs flaky 4 "exit 3 is not stored, so every invocation must run CMD"
 }
 
@@ -136,9 +142,35 @@ case_concurrent_with_cache_failures() {
     assert_runs flaky 1 "with --cache-failures the failure is stored once and replayed"
 }
 
+# When the run the others waited for stores nothing, they must not then take
+# the lock in turn, each running CMD while the rest wait: they run side by
+# side. Each copy of CMD notes that it runs and waits (bounded) to see another
+# copy running; run one after another, none ever sees one.
+case_failing_waiters_run_side_by_side() {
+    local running=$AUX/running
+    mkdir -p "$running"
+    make_counted flaky '
+touch "'"$running"'/$$"
+i=0
+while [ "$(ls "'"$running"'" | wc -l)" -lt 2 ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+if [ "$(ls "'"$running"'" | wc -l)" -ge 2 ]; then echo beside >>"'"$AUX"'/seen"; fi
+rm -f "'"$running"'/$$"
+echo attempt; exit 3'
+    start_many 4 f run -- ./flaky
+    each_got_the_failed_attempt 4 f
+    assert_runs flaky 4 "a failure is not stored: every invocation runs CMD"
+    local beside=0
+    [[ ! -f "$AUX/seen" ]] || beside=$(wc -l <"$AUX/seen")
+    [[ $beside -ge 2 ]] || fail "the waiters ran CMD one after another ($beside saw another copy running)"
+    fl stats --json >s.json
+    assert_eq 4 "$(python3 -c 'import json; print(json.load(open("s.json"))["misses"])')" "misses counted"
+    assert_exit 1 fl has -- ./flaky
+}
+
 run_case fresh_store_concurrent_first_use case_fresh_store_first_use
 run_case identical_runs_once case_identical_runs_once
 run_case different_keys_both_run case_different_keys_both_run
 run_case failing_run_not_replayed_to_waiters case_failing_run_not_replayed_to_waiters
 run_case concurrent_with_cache_failures case_concurrent_with_cache_failures
+run_case failing_waiters_run_side_by_side case_failing_waiters_run_side_by_side
 finish

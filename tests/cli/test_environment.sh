@@ -99,10 +99,40 @@ case_max_size_variable_is_checked() {
     assert_runs tool 0
 }
 
+# FLECHE_REFRESH_KEY once started the background refresh; a user's variable
+# of that name (or one inherited by a CMD that calls fleche) is now nothing
+# to fleche: CMD runs, or the hit replays, and CMD sees the variable as set.
+case_refresh_key_variable_is_not_special() {
+    make_counted tool 'echo "hi $FLECHE_REFRESH_KEY"'
+    capture a env FLECHE_REFRESH_KEY=x "$FLECHE_BIN" run -- ./tool
+    assert_eq 0 "$RC"
+    assert_file_content a.out $'hi x\n' "CMD ran, with the variable"
+    assert_file_content a.err ''
+    assert_runs tool 1
+    assert_exit 0 fl has -- ./tool
+    # With the key of this very invocation: as without the variable, a hit.
+    local key
+    key=$(fl digest -- ./tool)
+    capture b env FLECHE_REFRESH_KEY="$key" "$FLECHE_BIN" run -- ./tool
+    assert_eq 0 "$RC"
+    assert_file_content b.out $'hi x\n' "the stored result is replayed"
+    assert_runs tool 1
+    # And on a miss, with the key of the invocation: CMD runs and is stored.
+    key=$(fl digest --salt 2 -- ./tool)
+    capture c env FLECHE_REFRESH_KEY="$key" "$FLECHE_BIN" run --salt 2 -- ./tool
+    assert_eq 0 "$RC"
+    assert_file_content c.out "hi $key"$'\n'
+    assert_runs tool 2
+    capture d fl run --salt 2 -- ./tool
+    assert_file_content d.out "hi $key"$'\n' "stored"
+    assert_runs tool 2
+}
+
 run_case disable_runs_cmd_directly case_disable_runs_cmd_directly
 run_case readonly_replays_hits_and_writes_nothing case_readonly_replays_hits_and_writes_nothing
 run_case readonly_never_creates_a_store case_readonly_never_creates_a_store
 run_case refresh_runs_again_and_replaces case_refresh_runs_again_and_replaces
 run_case store_dir_from_config_and_variable case_store_dir_from_config_and_variable
 run_case max_size_variable_is_checked case_max_size_variable_is_checked
+run_case refresh_key_variable_is_not_special case_refresh_key_variable_is_not_special
 finish

@@ -148,6 +148,19 @@ case_concurrent_stale_hits_refresh_once() {
     assert_runs t 2 "one refresh for two stale hits"
 }
 
+# The refresh is told what it is by fleche alone: CMD gets the words after
+# "--" and the caller's environment, nothing of the refresh's channel.
+case_stale_refresh_leaves_cmd_its_own_words() {
+    make_counted t 'echo "run $(wc -l <'"'$AUX/count.t'"')"; printf "[%s]" "$@" >'"'$AUX/args'"'; env | grep -c REFRESH >'"'$AUX/env'"' || true'
+    fl run -- ./t a >/dev/null
+    local key
+    key=$(fl digest -- ./t a)
+    fl run --stale 0s -- ./t a >/dev/null
+    wait_for_refresh "$key" "run 2"
+    assert_file_content "$AUX/args" '[a]' "the refresh's CMD gets its own arguments"
+    assert_file_content "$AUX/env" $'0\n' "no refresh variable reaches CMD"
+}
+
 run_case counters case_counters
 run_case by_name_and_zero case_by_name_and_zero
 run_case ttl case_ttl
@@ -155,4 +168,5 @@ run_case has_honours_ttl case_has_honours_ttl
 run_case stale_refresh case_stale_refresh
 run_case concurrent_stale_hits_refresh_once case_concurrent_stale_hits_refresh_once
 run_case stale_refresh_keeps_label case_stale_refresh_keeps_a_label_from_the_environment
+run_case stale_refresh_leaves_cmd_its_own_words case_stale_refresh_leaves_cmd_its_own_words
 finish

@@ -348,6 +348,28 @@ case_persistence_many_entries() {
     assert_eq ok "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA integrity_check')" "index integrity"
 }
 
+# The look-up after taking the lock finds the same damaged entry again: it
+# must not warn about it, or count it, a second time.
+case_damaged_log_warns_once() {
+    make_counted c 'echo "a line long enough to be worth compressing, or not"'
+    fl run -- ./c >/dev/null
+    local key blob
+    key=$(fl digest -- ./c)
+    blob=$(sqlite3 "$FLECHE_DIR/index.sqlite" "SELECT log_blob FROM entries WHERE key = '$key'")
+    local path=$FLECHE_DIR/objects/${blob:0:2}/${blob:2}
+    [[ -f "$path" ]] || fail "fixture: no log blob at $path"
+    flip_byte "$path" $(($(stat -c %s "$path") - 1))
+    capture d fl run -- ./c
+    assert_eq 0 "$RC"
+    assert_file_content d.out $'a line long enough to be worth compressing, or not\n'
+    assert_runs c 2 "a damaged log is a miss"
+    assert_eq 1 "$(fleche_lines d.err | wc -l)" "one warning for one damaged entry: $(cat d.err)"
+    assert_file_contains d.err "fleche: warning: "
+    fl stats --json >s.json
+    assert_eq 1 "$(python3 -c 'import json; print(json.load(open("s.json"))["errors"])')" \
+        "one damaged entry counts one error"
+}
+
 run_case layout case_layout
 run_case xdg_cache_home case_xdg_cache_home
 run_case home_fallback case_home_fallback
@@ -368,4 +390,5 @@ run_case store_read_only case_store_read_only
 run_case store_full case_store_full
 run_case digest_without_store case_digest_without_store
 run_case persistence_many_entries case_persistence_many_entries
+run_case damaged_log_warns_once case_damaged_log_warns_once
 finish

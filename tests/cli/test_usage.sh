@@ -82,11 +82,35 @@ case_options_after_dashdash_belong_to_cmd() {
     assert_file_content r.err '' "the -v after -- is not fleche's"
 }
 
+# A command written without "--" is named in the order given, as it belongs
+# after "--"; an unknown option stays an unknown option.
+case_missing_dashdash_says_where_the_command_goes() {
+    make_counted c 'echo ran'
+    local sub
+    for sub in run has digest explain; do
+        expect_usage_error "$sub without --" "$sub" ./c -c x.c
+        assert_file_content u.err "fleche: put the command after '--': fleche $sub [OPTIONS] -- ./c -c x.c"$'\n' \
+            "$sub without --"
+    done
+    expect_usage_error "run -v without --" run -v ./c -o 'a b'
+    assert_file_content u.err "fleche: put the command after '--': fleche run [OPTIONS] -- ./c -o 'a b'"$'\n'
+    expect_usage_error "a word before --" run ./c -- ./c
+    assert_file_contains u.err "fleche: unexpected './c' before '--'"
+    expect_usage_error "unknown option" run --unknown-flag -- ./c
+    assert_file_contains u.err "--unknown-flag"
+    assert_file_contains u.err "option"
+    expect_usage_error "unknown option, then a command" run --unknown-flag ./c
+    assert_file_contains u.err "--unknown-flag"
+    expect_usage_error "unknown option of has" has -Z -- ./c
+    assert_file_contains u.err "-Z"
+}
+
 run_case version case_version
 run_case help case_help
 run_case unknown_option case_unknown_option
 run_case unknown_command case_unknown_command
 run_case missing_dashdash case_missing_dashdash
+run_case missing_dashdash_says_where case_missing_dashdash_says_where_the_command_goes
 run_case missing_cmd case_missing_cmd
 run_case missing_option_argument case_missing_option_argument
 run_case no_fleche_warning_on_plain_run case_no_fleche_warning_on_plain_run
