@@ -20,6 +20,7 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
                 configure(*options, config::load());
                 key::FileHasher hasher; // no store needed: nothing is remembered
                 PreparedKey key = prepare_key(options->invocation, hasher);
+                require_key(key);
                 std::string line = key.key + "\n";
                 return write_all(STDOUT_FILENO, line) ? 0 : 125;
             }};

@@ -4,6 +4,7 @@
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
 #include "util/clock.hpp"
+#include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +31,10 @@ int has(RunOptions &options, const config::Config &config) {
         return 1;
     store::Store &store = *opened;
     PreparedKey key = StoreHasher(&store).prepare(options.invocation, !options.readonly);
+    if (!key.unhashable.empty()) {
+        warn(key.unhashable + "; run would not use the cache");
+        return 1;
+    }
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it

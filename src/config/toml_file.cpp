@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "util/error.hpp"
+#include "util/path_spec.hpp"
 
 #include <filesystem>
 
@@ -140,7 +141,10 @@ class FileReader {
                     throw Error(at(element.source()) + ": " + std::string(key.name) + " takes " +
                                 allowed_values(key.type) + "; this element is not a string");
                 std::string text(element.as_string()->get());
-                list.push_back(key.type == Type::paths ? resolved(text) : text);
+                if (key.type == Type::paths) // "glob:" stays in front
+                    text =
+                        map_spec_path(text, [this](const std::string &p) { return resolved(p); });
+                list.push_back(text);
             }
             setting.value = std::move(list);
         } else {
