@@ -438,6 +438,22 @@ case_unreadable_entries_run_uncached() {
     assert_eq 9 "$(wc -l <"$NOBODY/count")" "readable again: stored, then a hit"
 }
 
+# A rule's paths are resolved against its file's folder; glob: stays in front.
+case_glob_prefix_in_a_rule() {
+    printf 'root = true\n[[rule]]\nmatch = ["c"]\ninputs = ["glob:data[1].txt"]\n' >fleche.toml
+    echo literal >'data[1].txt'
+    echo one >data1.txt
+    mkdir sub
+    make_counted sub/c 'true'
+    cd sub
+    assert_eq "$(fl digest -i 'glob:../data[1].txt' -- ./c)" "$(fl digest -- ./c)" \
+        "the rule's input is the pattern ../data[1].txt"
+    local before
+    before=$(fl digest -- ./c)
+    echo two >../data1.txt
+    assert_ne "$before" "$(fl digest -- ./c)" "the file the pattern matches is in the key"
+}
+
 run_case touch_is_hit case_touch_is_hit
 run_case content_change_same_size_and_mtime case_content_change_same_size_and_mtime
 run_case input_path_is_in_key case_input_path_is_in_key
@@ -457,4 +473,5 @@ run_case glob_backslash_escape case_glob_backslash_escape
 run_case fifo_socket_device_inputs case_fifo_socket_device_inputs
 run_case entry_beyond_path_max case_entry_beyond_path_max
 run_case unreadable_entries_run_uncached case_unreadable_entries_run_uncached
+run_case glob_prefix_in_a_rule case_glob_prefix_in_a_rule
 finish
