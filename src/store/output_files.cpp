@@ -237,7 +237,11 @@ void restore_files(const BlobStore &blobs, const std::vector<const OutputRecord 
 } // namespace
 
 void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs) {
-    mode_t mask = current_umask();
+    // Only entries stored before modes were need the umask (two syscalls).
+    bool modeless = std::any_of(outputs.begin(), outputs.end(), [](const OutputRecord &r) {
+        return r.type == OutputType::file && !r.mode;
+    });
+    mode_t mask = modeless ? current_umask() : 0;
     std::string root = working_directory();
     std::set<std::string> directories;
     std::vector<const OutputRecord *> restored_directories;
