@@ -3,6 +3,7 @@
 #include "store/hit_log.hpp"
 
 #include "util/error.hpp"
+#include "util/path_spec.hpp"
 #include "util/text.hpp"
 
 #include <cstdlib>
@@ -23,8 +24,10 @@ std::vector<std::string> relative_to_cwd(const std::vector<std::string> &paths) 
     auto cwd = std::filesystem::current_path();
     std::vector<std::string> relative;
     for (const auto &path : paths) {
-        std::string r = std::filesystem::path(path).lexically_relative(cwd).string();
-        relative.push_back(r.empty() ? path : r);
+        relative.push_back(map_spec_path(path, [&](const std::string &absolute) {
+            std::string r = std::filesystem::path(absolute).lexically_relative(cwd).string();
+            return r.empty() ? absolute : r;
+        }));
     }
     return relative;
 }

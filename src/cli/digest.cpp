@@ -27,6 +27,7 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
                     throw Error(*why + "; run uses no key for it");
                 key::FileHasher hasher; // no store needed: nothing is remembered
                 PreparedKey key = prepare_key(options->invocation, hasher);
+                require_key(key);
                 std::string line = key.key + "\n";
                 return write_all(STDOUT_FILENO, line) ? 0 : 125;
             }};

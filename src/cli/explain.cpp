@@ -57,6 +57,7 @@ int explain(RunOptions &options) {
     store::Store &store = *opened;
     store::Index &index = store.index();
     PreparedKey key = StoreHasher(&store).prepare(options.invocation, true);
+    require_key(key);
     std::string name = entry_labels(options, key.record.argv[0]).name;
     std::string short_key = store::short_key(index.database(), key.key);
     Lookup lookup = find_entry(index, key, options.cache_failures);

@@ -6,6 +6,7 @@
 #include "cli/uncached.hpp"
 #include "cli/stray_words.hpp"
 #include "util/clock.hpp"
+#include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,10 @@ int has(RunOptions &options, const config::Config &config) {
         return 1;
     store::Store &store = *opened;
     PreparedKey key = StoreHasher(&store).prepare(options.invocation, !options.readonly);
+    if (!key.unhashable.empty()) {
+        warn(key.unhashable + "; run would not use the cache");
+        return 1;
+    }
     Lookup lookup = find_entry(store.index(), key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it

@@ -46,10 +46,18 @@ PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hash
     std::optional<std::string> stdin_digest;
     if (invocation.hash_stdin)
         stdin_digest = copy_stdin(prepared.stdin_copy);
-    prepared.record = key::make_key_record(invocation, prepared.tool, stdin_digest, hasher);
+    prepared.record =
+        key::make_key_record(invocation, prepared.tool, stdin_digest, hasher, prepared.unhashable);
     prepared.encoded = prepared.record.encode();
-    prepared.key = sha256_hex(prepared.encoded);
+    // An incomplete record may equal another invocation's: no key at all.
+    if (prepared.unhashable.empty())
+        prepared.key = sha256_hex(prepared.encoded);
     return prepared;
+}
+
+void require_key(const PreparedKey &key) {
+    if (!key.unhashable.empty())
+        throw Error(key.unhashable + "; no key can be computed");
 }
 
 } // namespace fleche::cli

@@ -17,7 +17,10 @@ struct PreparedKey {
     key::Tool tool;
     key::KeyRecord record;
     std::string encoded; // record.encode()
-    std::string key;     // SHA-256 of encoded
+    std::string key;     // SHA-256 of encoded; empty when unhashable
+    // Why no key can stand for the invocation (an input that cannot be
+    // hashed): it must run uncached. Empty when there is a key.
+    std::string unhashable;
     Fd stdin_copy;       // with --stdin: what was read, for CMD to read again
 
     std::string short_key() const { return key.substr(0, 8); }
@@ -26,6 +29,9 @@ struct PreparedKey {
 // Throws Error: 125 for a bad output path, 126/127 for a CMD that cannot run.
 // `hasher` may remember digests in the store.
 PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hasher);
+
+// For commands that cannot do without a key: throws Error when there is none.
+void require_key(const PreparedKey &key);
 
 // Keys computed through a store's stat cache (or none, without a store). What
 // the cache learns is written once the key is computed; the hasher lives on

@@ -131,7 +131,10 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     if (result.exit_code != 0 && !options.cache_failures)
         return {"CMD exited with " + std::to_string(result.exit_code) +
                 " (use --cache-failures to store failures)"};
-    if (key::digest_inputs(options.invocation.inputs, false, hasher) != key.record.inputs)
+    auto after = key::digest_inputs(options.invocation.inputs, false, hasher);
+    if (!after.unhashable.empty())
+        return {after.unhashable, true};
+    if (after.inputs != key.record.inputs)
         return {"an input changed while CMD ran", true};
     return {};
 }

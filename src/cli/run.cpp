@@ -186,6 +186,11 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
     store::Store *store = opened.get();
     StoreHasher hashing(store);
     PreparedKey key = hashing.prepare(options.invocation, !options.readonly);
+    if (!key.unhashable.empty()) {
+        if (!options.no_store)
+            warn(key.unhashable + "; running without the cache");
+        return run_and_record(nullptr, key, options, hashing.hasher());
+    }
     if (options.verbose && options.no_store)
         say("miss " + key.short_key() + ": --no-store");
     std::optional<store::KeyLock> lock;

@@ -13,10 +13,16 @@ void add_key_options(CLI::App &command, RunOptions &options) {
     command.add_option("-e,--env", inv.env, "Put this environment variable (NAME or GLOB) in the key")
         ->type_name("NAME|GLOB")
         ->allow_extra_args(false);
-    command.add_option("-i,--input", inv.inputs, "Put this file, directory or glob's content in the key")
+    command
+        .add_option("-i,--input", inv.inputs,
+                    "Put this file, directory or glob's content in the key (a path that "
+                    "exists is itself, even with *?[ in it; glob:PATTERN is always a glob)")
         ->type_name("PATH|DIR|GLOB")
         ->allow_extra_args(false);
-    command.add_option("-o,--output", inv.outputs, "Store this output file, directory or glob and restore it on a hit")
+    command
+        .add_option("-o,--output", inv.outputs,
+                    "Store this output file, directory or glob and restore it on a hit, modes "
+                    "exactly (paths and globs as for -i)")
         ->type_name("PATH|DIR|GLOB")
         ->allow_extra_args(false);
     command.add_option("--salt", inv.salt, "Put this string in the key (a version of your own)")

@@ -8,6 +8,7 @@
 #include "config/trust.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/path_spec.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -170,7 +171,10 @@ class FileReader {
     // A string of a list-valued key, resolved when it is a path.
     std::string element_of(const KeyInfo &key, toml::node &node) const {
         std::string text(node.as_string()->get());
-        return key.type == Type::paths ? resolved(text) : text;
+        if (key.type != Type::paths)
+            return text;
+        // "glob:" stays in front of the resolved path
+        return map_spec_path(text, [this](const std::string &p) { return resolved(p); });
     }
 
     static bool is_list(Type type) { return type == Type::texts || type == Type::paths; }

@@ -55,19 +55,38 @@ void FileHasher::remember(const std::string &key, const FileStamp &stamp,
 }
 
 std::string FileHasher::digest(const std::string &path, const struct stat &st) {
+    std::string problem;
+    auto digest = try_digest(path, st, problem);
+    if (!digest)
+        throw Error(problem);
+    return *digest;
+}
+
+std::optional<std::string> FileHasher::try_digest(const std::string &path, const struct stat &st,
+                                                  std::string &problem) {
     FileStamp stamp = stamp_of(st);
     std::string key = cache_ ? absolute(path) : "";
     if (cache_)
         if (auto digest = cache_->find(key, stamp))
-            return *digest;
+            return digest;
     if (auto it = prefetched_.find(path); it != prefetched_.end() && it->second.first == stamp) {
         remember(key, stamp, it->second.second);
         return it->second.second;
     }
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-        throw Error(errno_message("cannot read '" + path + "'", errno));
-    std::string digest = sha256_fd_hex(fd.get(), path);
+    // O_NONBLOCK: should a FIFO have replaced the file since `st`, opening it
+    // must not wait for a writer (and sha256_fd_hex refuses to read it).
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) {
+        problem = errno_message("cannot read '" + path + "'", errno);
+        return std::nullopt;
+    }
+    std::string digest;
+    try {
+        digest = sha256_fd_hex(fd.get(), path);
+    } catch (const Error &e) { // an I/O error or a swapped file: rare, never on a hit
+        problem = e.what();
+        return std::nullopt;
+    }
     // Remember only what was hashed from the file we stat'ed, unchanged since.
     struct stat after;
     if (::fstat(fd.get(), &after) == 0 && stamp_of(after) == stamp)

@@ -39,6 +39,10 @@ class FileHasher {
 
     // Digest of the regular file at `path` whose stat is `st`. Throws Error.
     std::string digest(const std::string &path, const struct stat &st);
+    // The same, or nullopt with `problem` saying why the file cannot be
+    // read ("cannot read 'x': Permission denied").
+    std::optional<std::string> try_digest(const std::string &path, const struct stat &st,
+                                          std::string &problem);
 
     // Hashes, several at once, those of `paths` that the cache does not know
     // and that digest() will be asked for: a cold run over large inputs is

@@ -11,20 +11,21 @@
 
 namespace fleche::key {
 
-// One declared path: a file (content digest, and whether it is executable), a
-// directory (Merkle tree), a dangling symlink, or missing. Follows symlinks.
-InputDigest digest_input(const std::string &path, FileHasher &hasher);
+struct DigestedInputs {
+    std::vector<InputDigest> inputs;
+    // Why no key can stand for the inputs, empty when one can: an entry that
+    // cannot be read or stat'ed, or a FIFO, socket or device, whose content
+    // is not a file's. "cannot read 'src/x': Permission denied".
+    std::string unhashable;
+};
 
-// Digest of a directory: the SHA-256 of its entries sorted by name, each
-// "<type> <digest> <name length>:<name>\n", type one of f (file), x
-// (executable file), d (directory, recursively), l (symlink, digest of the
-// target text, not followed) or o (anything else, empty digest).
-std::string digest_directory(const std::string &path, FileHasher &hasher);
-
-// Every -i spec expanded (globs) and digested, sorted by path; a spec that
-// names nothing is recorded as missing (with a warning if asked).
-std::vector<InputDigest> digest_inputs(const std::vector<std::string> &specs, bool warn_missing,
-                                       FileHasher &hasher);
+// Every -i spec expanded (util/path_spec.hpp) and digested, sorted by path.
+// A file is its content digest and whether it is executable, a directory a
+// Merkle tree, a dangling symlink its target text; a spec that names nothing
+// is recorded as missing (with a warning if asked). Follows symlinks, except
+// inside directories.
+DigestedInputs digest_inputs(const std::vector<std::string> &specs, bool warn_missing,
+                             FileHasher &hasher);
 
 // "a/./b/" -> "a/b"; "" -> ".".
 std::string normalize_path(const std::string &path);

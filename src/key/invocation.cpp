@@ -3,6 +3,7 @@
 #include "key/input_digest.hpp"
 #include "util/error.hpp"
 #include "util/glob.hpp"
+#include "util/path_spec.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -36,12 +37,16 @@ std::vector<EnvValue> select_environment(const std::vector<std::string> &pattern
 }
 
 std::string checked_output_path(const std::string &spec) {
-    std::string normal = normalize_path(spec);
-    if (spec.empty() || spec.starts_with('/') || normal == ".." || normal.starts_with("../") ||
-        normal == ".")
+    std::string_view pattern = spec_pattern(spec);
+    std::string normal = normalize_path(std::string(pattern));
+    if (pattern.empty() || pattern.starts_with('/') || normal == ".." ||
+        normal.starts_with("../") || normal == ".")
         throw Error("output '" + spec +
                     "' must be a path inside the working directory, relative to it");
-    return normal;
+    if (pattern.size() != spec.size())
+        return std::string(glob_prefix) + normal;
+    // "./glob:x" names a file: normalised to "glob:x", it would read as a pattern.
+    return normal.starts_with(glob_prefix) ? "./" + normal : normal;
 }
 
 std::vector<std::string> keyed_arguments(const std::vector<std::string> &argv,
@@ -58,14 +63,17 @@ std::vector<std::string> keyed_arguments(const std::vector<std::string> &argv,
 }
 
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
-                          const std::optional<std::string> &stdin_digest, FileHasher &hasher) {
+                          const std::optional<std::string> &stdin_digest, FileHasher &hasher,
+                          std::string &unhashable) {
     KeyRecord record;
     record.argv = keyed_arguments(invocation.argv, invocation.ignore_args);
     record.tool = tool.digests;
     if (invocation.key_cwd)
         record.cwd = std::filesystem::current_path().string();
     record.env = select_environment(invocation.env);
-    record.inputs = digest_inputs(invocation.inputs, true, hasher);
+    DigestedInputs inputs = digest_inputs(invocation.inputs, true, hasher);
+    record.inputs = std::move(inputs.inputs);
+    unhashable = std::move(inputs.unhashable);
     record.stdin_digest = stdin_digest;
     record.salt = invocation.salt;
     for (const auto &output : invocation.outputs)

@@ -28,16 +28,20 @@ struct Invocation {
 // is recorded even when unset; a glob records every set variable it matches.
 std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns);
 
-// Throws Error (status 125) for an output that is absolute or leaves the
-// working directory; returns it normalised otherwise.
+// Throws Error (status 125) for an output (or the pattern after "glob:") that
+// is absolute or leaves the working directory; returns it normalised
+// otherwise.
 std::string checked_output_path(const std::string &spec);
 
 // argv without the arguments (never argv[0]) that match an ignore glob.
 std::vector<std::string> keyed_arguments(const std::vector<std::string> &argv,
                                          const std::vector<std::string> &ignore);
 
-// stdin_digest: the digest of stdin when hash_stdin is set.
+// stdin_digest: the digest of stdin when hash_stdin is set. `unhashable`:
+// why an input cannot be hashed (see DigestedInputs), empty when all can;
+// the record is then incomplete and must not be looked up.
 KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
-                          const std::optional<std::string> &stdin_digest, FileHasher &hasher);
+                          const std::optional<std::string> &stdin_digest, FileHasher &hasher,
+                          std::string &unhashable);
 
 } // namespace fleche::key

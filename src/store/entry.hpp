@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct OutputRecord {
     std::string blob;   // files: content digest
     std::string target; // symlinks: the link text
     uint64_t size = 0;
+    // Files and directories: the permission bits (0777), restored exactly
+    // whatever the umask. Not set-user-ID and the like: a cache does not hand
+    // out privileges. nullopt in entries stored before modes were.
+    std::optional<uint32_t> mode;
     bool operator==(const OutputRecord &) const = default;
 };
 

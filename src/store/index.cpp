@@ -75,6 +75,10 @@ CREATE TABLE counters(
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: the permission bits of outputs, restored exactly. NULL in rows
+// of version 1, whose files are restored as before (0666 or 0777, less the umask).
+const char *const schema_v2 = "ALTER TABLE outputs ADD COLUMN mode INTEGER";
+
 int user_version(Database &db) {
     Statement query(db, "PRAGMA user_version");
     query.step();
@@ -139,7 +143,11 @@ void Index::prepare_schema() {
     version = user_version(db_); // another process may have created it meanwhile
     if (version == 0) {
         db_.exec(schema_v1);
-        db_.exec("PRAGMA user_version = 1");
+        version = 1;
+    }
+    if (version == 1) {
+        db_.exec(schema_v2);
+        db_.exec("PRAGMA user_version = 2");
     } else if (version != index_schema_version) {
         throw Error("the index '" + db_.path() + "' has an unknown schema version " +
                     std::to_string(version));
@@ -180,7 +188,7 @@ std::optional<Entry> Index::find(const std::string &key) {
     if (e.key_record.find("\noutput ") == std::string::npos)
         return e;
 
-    Statement outputs(db_, "SELECT path, type, executable, blob, target, size FROM outputs "
+    Statement outputs(db_, "SELECT path, type, executable, blob, target, size, mode FROM outputs "
                            "WHERE key = ? ORDER BY path");
     outputs.bind(1, key);
     while (outputs.step()) {
@@ -191,6 +199,8 @@ std::optional<Entry> Index::find(const std::string &key) {
         o.blob = outputs.text(3);
         o.target = outputs.text(4);
         o.size = static_cast<uint64_t>(outputs.integer(5));
+        if (!outputs.is_null(6))
+            o.mode = static_cast<uint32_t>(outputs.integer(6));
         e.outputs.push_back(std::move(o));
     }
     return e;
@@ -211,8 +221,8 @@ void Index::put(const Entry &e) {
     insert.bind(14, e.host).bind(15, e.user).bind(16, e.cwd).bind(17, e.fleche_version);
     insert.bind(18, e.hits).bind(19, e.last_use_ns);
     insert.run();
-    Statement output(db_, "INSERT INTO outputs(key, path, type, executable, blob, target, size) "
-                          "VALUES(?,?,?,?,?,?,?)");
+    Statement output(db_, "INSERT INTO outputs(key, path, type, executable, blob, target, size, "
+                          "mode) VALUES(?,?,?,?,?,?,?,?)");
     for (const auto &o : e.outputs) {
         output.bind(1, e.key).bind(2, o.path).bind(3, int64_t(o.type));
         output.bind(4, int64_t(o.executable ? 1 : 0));
@@ -221,6 +231,10 @@ void Index::put(const Entry &e) {
         else
             output.bind_null(5);
         output.bind(6, o.target).bind(7, int64_t(o.size));
+        if (o.mode)
+            output.bind(8, int64_t(*o.mode));
+        else
+            output.bind_null(8);
         output.run();
     }
     write_tags(db_, e.key, e.tags);

@@ -1,12 +1,13 @@
 // The SQLite index of entries (index.sqlite in the store), in WAL mode so that
 // readers never wait for a writer.
 //
-// Schema version 1 (PRAGMA user_version):
+// Schema version 2 (PRAGMA user_version; version 1 is migrated in place):
 //   entries(key PRIMARY KEY, key_record, name, command, exit_code, log_blob,
 //           log_size, outputs_size, started_ns, stopped_ns, user_ns,
 //           system_ns, max_rss_kb, host, user, cwd, fleche_version, hits,
 //           last_use_ns)
-//   outputs(key, path, type, executable, blob, target, size; PRIMARY KEY(key, path))
+//   outputs(key, path, type, executable, blob, target, size, mode;
+//           PRIMARY KEY(key, path)), mode NULL in rows from version 1
 //   stat_cache(path PRIMARY KEY, dev, ino, size, mtime_ns, ctime_ns, digest)
 //   tags(key, name, value; PRIMARY KEY(key, name))
 //   counters(name, shard, hits, misses, stored, errors, saved_ns;
@@ -25,7 +26,7 @@
 
 namespace fleche::store {
 
-inline constexpr int index_schema_version = 1;
+inline constexpr int index_schema_version = 2;
 
 class Index {
   public:

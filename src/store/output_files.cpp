@@ -3,7 +3,7 @@
 #include "key/input_digest.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/glob.hpp"
+#include "util/path_spec.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -48,12 +48,14 @@ void capture(const BlobStore &blobs, const std::string &path, std::vector<Output
         out.push_back(std::move(record));
     } else if (S_ISDIR(st.st_mode)) {
         record.type = OutputType::directory;
+        record.mode = st.st_mode & 0777;
         out.push_back(std::move(record));
         for (const auto &name : sorted_children(path))
             capture(blobs, path + "/" + name, out);
     } else if (S_ISREG(st.st_mode)) {
         record.type = OutputType::file;
         record.executable = (st.st_mode & S_IXUSR) != 0;
+        record.mode = st.st_mode & 0777;
         record.size = static_cast<uint64_t>(st.st_size);
         record.blob = store_file(blobs, path);
         out.push_back(std::move(record));
@@ -73,15 +75,32 @@ std::string parent_of(const std::string &path) {
     return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// A symlinked directory on the way must not let a restore write outside the
-// working directory.
-void check_inside_working_tree(const std::string &path) {
-    char resolved[PATH_MAX], cwd[PATH_MAX];
-    if (!::realpath(parent_of(path).c_str(), resolved) || !::getcwd(cwd, sizeof cwd))
-        throw Error(errno_message("cannot resolve the directory of output '" + path + "'", errno));
-    std::string dir = resolved, root = cwd;
-    if (dir != root && !dir.starts_with(root == "/" ? root : root + "/"))
-        throw Error("output '" + path + "' leads outside the working directory; not restored");
+std::string working_directory() {
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        throw Error(errno_message("cannot find the working directory", errno));
+    return cwd;
+}
+
+// Whether the directory of `path`, as far as it exists, is the working
+// directory `root` (as getcwd() spells it) or below it: a symlinked directory
+// on the way must not let a restore write, or create directories, outside it.
+// Capture asks the same, so that nothing is stored that restore would refuse.
+bool leads_outside(const std::string &path, const std::string &root) {
+    std::string dir = parent_of(path);
+    char resolved[PATH_MAX];
+    while (!::realpath(dir.c_str(), resolved)) {
+        if (errno != ENOENT || dir == ".")
+            throw Error(
+                errno_message("cannot resolve the directory of output '" + path + "'", errno));
+        dir = parent_of(dir); // created by restore: inside if its parent is
+    }
+    std::string real = resolved;
+    return real != root && !real.starts_with(root == "/" ? root : root + "/");
+}
+
+std::string outside_message(const std::string &path) {
+    return "output '" + path + "' leads outside the working directory";
 }
 
 // A directory where a file or link is restored goes first: rename cannot replace it.
@@ -95,7 +114,7 @@ void restore_file(const BlobStore &blobs, const OutputRecord &record, mode_t mas
     TempFile tmp(parent_of(record.path) + "/.fleche-restore");
     if (blobs.read_unverified(record.blob, tmp.fd()) != record.blob)
         throw BlobCorrupt("blob '" + blobs.path_of(record.blob) + "' does not match its digest");
-    ::fchmod(tmp.fd(), (record.executable ? 0777 : 0666) & ~mask);
+    ::fchmod(tmp.fd(), record.mode ? *record.mode : (record.executable ? 0777 : 0666) & ~mask);
     remove_directory_at(record.path);
     tmp.commit(record.path);
 }
@@ -122,8 +141,18 @@ void restore_directory(const OutputRecord &record, bool top) {
         remove_tree(record.path);
         exists = false;
     }
-    if (!exists && ::mkdir(record.path.c_str(), 0777) != 0)
+    // Private until its mode is set, once what it holds is written (a 0555
+    // directory cannot be written into).
+    if (!exists && ::mkdir(record.path.c_str(), record.mode ? 0700 : 0777) != 0)
         throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
+}
+
+// Deepest first: a parent without search permission would keep us from
+// reaching its children.
+void set_directory_modes(const std::vector<const OutputRecord *> &directories) {
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it)
+        if ((*it)->mode && ::chmod((*it)->path.c_str(), *(*it)->mode) != 0)
+            throw Error(errno_message("cannot restore the mode of '" + (*it)->path + "'", errno));
 }
 
 } // namespace
@@ -132,18 +161,26 @@ std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
                                                          const std::vector<std::string> &specs) {
     std::set<std::string> paths;
     for (const auto &spec : specs) {
-        std::vector<std::string> matches;
-        if (has_glob_chars(spec)) {
-            matches = expand_glob(spec);
-        } else if (struct stat st; ::lstat(spec.c_str(), &st) == 0) {
-            matches.push_back(spec);
+        auto [glob, matches, unreadable] = expand_spec(spec);
+        if (!unreadable.empty()) { // some of the outputs might be missed
+            warn(unreadable + "; not storing");
+            return std::nullopt;
         }
+        if (struct stat st; !glob && ::lstat(spec.c_str(), &st) != 0)
+            matches.clear();
         if (matches.empty()) {
             warn("output '" + spec + "' was not produced; not storing");
             return std::nullopt;
         }
         for (const auto &match : matches)
             paths.insert(key::normalize_path(match));
+    }
+    std::string root = working_directory();
+    for (const auto &path : paths) {
+        if (leads_outside(path, root)) {
+            warn(outside_message(path) + "; not storing");
+            return std::nullopt;
+        }
     }
     std::vector<OutputRecord> records;
     for (const auto &path : paths) {
@@ -200,20 +237,28 @@ void restore_files(const BlobStore &blobs, const std::vector<const OutputRecord 
 } // namespace
 
 void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs) {
-    mode_t mask = current_umask();
+    // Only entries stored before modes were need the umask (two syscalls).
+    bool modeless = std::any_of(outputs.begin(), outputs.end(), [](const OutputRecord &r) {
+        return r.type == OutputType::file && !r.mode;
+    });
+    mode_t mask = modeless ? current_umask() : 0;
+    std::string root = working_directory();
     std::set<std::string> directories;
+    std::vector<const OutputRecord *> restored_directories;
     std::vector<const OutputRecord *> files; // after every directory exists
     for (const auto &record : outputs) {
         std::string parent = parent_of(record.path);
         bool top = directories.count(parent) == 0;
         if (top) {
+            if (leads_outside(record.path, root))
+                throw Error(outside_message(record.path) + "; not restored");
             make_directories(parent);
-            check_inside_working_tree(record.path);
         }
         switch (record.type) {
         case OutputType::directory:
             restore_directory(record, top);
             directories.insert(record.path);
+            restored_directories.push_back(&record);
             break;
         case OutputType::file:
             files.push_back(&record);
@@ -224,6 +269,7 @@ void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &ou
         }
     }
     restore_files(blobs, files, mask);
+    set_directory_modes(restored_directories);
 }
 
 } // namespace fleche::store

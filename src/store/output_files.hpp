@@ -12,15 +12,19 @@
 
 namespace fleche::store {
 
-// Every output that the specs (paths, directories, globs) name, directories
-// recursively, sorted by path. Returns nullopt after a warning when a declared
-// output does not exist. Throws Error on I/O errors.
+// Every output that the specs (paths, directories, globs: util/path_spec.hpp)
+// name, directories recursively, sorted by path, with their permission bits.
+// Returns nullopt after a warning when a declared output does not exist, or
+// when restore would refuse it (its directory leads outside the working
+// directory). Throws Error on I/O errors.
 std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
                                                          const std::vector<std::string> &specs);
 
-// Writes the outputs back, replacing whatever is at their paths. Each file is
+// Writes the outputs back, replacing whatever is at their paths, with the
+// permission bits they were captured with (not the umask's). Each file is
 // written beside its destination, checked against its digest, then renamed
-// into place. Throws BlobCorrupt (a damaged blob) or Error.
+// into place. Nothing is written, no directory made, where a path leads
+// outside the working directory. Throws BlobCorrupt (a damaged blob) or Error.
 void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs);
 
 } // namespace fleche::store

@@ -55,13 +55,22 @@ void TempFile::commit(const std::string &target) {
 }
 
 std::vector<std::string> directory_entries(const std::string &dir) {
+    int ignored;
+    return directory_entries(dir, ignored);
+}
+
+std::vector<std::string> directory_entries(const std::string &dir, int &error) {
     std::vector<std::string> names;
-    if (DIR *d = ::opendir(dir.c_str())) {
-        while (dirent *e = ::readdir(d))
-            if (std::string name = e->d_name; name != "." && name != "..")
-                names.push_back(name);
-        ::closedir(d);
+    error = 0;
+    DIR *d = ::opendir(dir.c_str());
+    if (!d) {
+        error = errno;
+        return names;
     }
+    while (dirent *e = ::readdir(d))
+        if (std::string name = e->d_name; name != "." && name != "..")
+            names.push_back(name);
+    ::closedir(d);
     return names;
 }
 

@@ -41,6 +41,9 @@ class TempFile {
 // The names in a directory, except "." and "..", in no particular order;
 // empty when it cannot be read.
 std::vector<std::string> directory_entries(const std::string &dir);
+// The same, with `error` the errno of a directory that cannot be read (0
+// when it could): for callers to whom a missing entry matters.
+std::vector<std::string> directory_entries(const std::string &dir, int &error);
 
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);

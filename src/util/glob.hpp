@@ -13,7 +13,9 @@ bool has_glob_chars(std::string_view pattern);
 
 // Every existing path that matches, spelled as the pattern is (relative
 // patterns give relative paths), sorted and without duplicates. Directories
-// reached through ** are walked without following symbolic links.
-std::vector<std::string> expand_glob(const std::string &pattern);
+// reached through ** are walked without following symbolic links. A
+// directory that cannot be listed is named in `unreadable` ("cannot read
+// 'x': Permission denied"), if given: the matches may then be incomplete.
+std::vector<std::string> expand_glob(const std::string &pattern, std::string *unreadable = nullptr);
 
 } // namespace fleche

@@ -36,7 +36,8 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::string &path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO put in the file's place must not hang the hashing.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd)
         throw Error(errno_message("cannot read '" + path + "'", errno));
     return sha256_fd_hex(fd.get(), path);
@@ -46,7 +47,11 @@ std::string sha256_fd_hex(int fd, const std::string &path) {
     // Large reads for large files; a small file gets a small buffer, and no
     // buffer is zeroed first (both showed in the hit path's profile).
     struct stat st;
-    size_t size = ::fstat(fd, &st) == 0 ? static_cast<size_t>(st.st_size) + 1 : 1 << 20;
+    bool stated = ::fstat(fd, &st) == 0;
+    // A FIFO or device put in the file's place may never end.
+    if (stated && !S_ISREG(st.st_mode))
+        throw Error("cannot read '" + path + "': it is no longer a regular file");
+    size_t size = stated ? static_cast<size_t>(st.st_size) + 1 : 1 << 20;
     size = std::clamp<size_t>(size, 4096, 1 << 20);
     if (size == 1 << 20)
         ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

@@ -27,9 +27,11 @@ class Sha256 {
 
 std::string to_hex(const Digest &digest);
 std::string sha256_hex(std::string_view data);
-// Digest of a file's content, read in large blocks. Throws Error on I/O errors.
+// Digest of a regular file's content, read in large blocks. Throws Error on
+// I/O errors.
 std::string sha256_file_hex(const std::string &path);
-// The same for an open file, read from its current offset; `path` names it in errors.
+// The same for an open file, read from its current offset; `path` names it in
+// errors. Anything but a regular file is refused (Error).
 std::string sha256_fd_hex(int fd, const std::string &path);
 bool is_hex_digest(std::string_view text);
 

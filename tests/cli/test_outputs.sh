@@ -254,6 +254,101 @@ case_large_outputs_restored_in_parallel() {
     for i in 1 2 3 4; do assert_file_eq "src/part$i" "out/part$i" "part$i after the miss"; done
 }
 
+case_literal_output_with_glob_chars() {
+    make_counted gen 'echo lit > "out[1].txt"; echo one > out1.txt'
+    fl run -o 'out[1].txt' -- ./gen 2>r1.err
+    assert_eq "" "$(cat r1.err)" "the file out[1].txt was produced"
+    rm 'out[1].txt' out1.txt
+    fl run -o 'out[1].txt' -- ./gen
+    assert_runs gen 1 "hit"
+    assert_file_content 'out[1].txt' $'lit\n'
+    [[ ! -e out1.txt ]] || fail "out1.txt is not an output"
+    # glob: reads the spec as a pattern even where the file exists.
+    fl run -o 'glob:out[1].txt' -- ./gen
+    rm 'out[1].txt' out1.txt
+    fl run -o 'glob:out[1].txt' -- ./gen
+    assert_runs gen 2 "glob: is another key, then a hit"
+    assert_file_content out1.txt $'one\n'
+    [[ ! -e 'out[1].txt' ]] || fail "out[1].txt does not match the pattern out[1].txt"
+    capture r fl run -o 'glob:../*.txt' -- ./gen
+    assert_eq 125 "$RC" "a pattern that leaves the working directory is refused"
+    assert_runs gen 2
+}
+
+# modes_case UMASK: outputs come back with exactly the captured mode bits,
+# whatever the umask of the run that restores them.
+modes_case() {
+    local mask=$1
+    make_counted gen '
+mkdir -p out/priv out/pub out/ro
+printf k > out/priv/key; chmod 600 out/priv/key
+printf s > out/run.sh; chmod 755 out/run.sh
+printf d > out/pub/data; chmod 644 out/pub/data
+printf g > out/pub/group; chmod 664 out/pub/group
+printf r > out/ro/file; chmod 444 out/ro/file
+chmod 700 out/priv; chmod 755 out/pub; chmod 555 out/ro; chmod 750 out
+printf t > top.key; chmod 600 top.key
+printf w > wide.txt; chmod 666 wide.txt
+printf x > tool; chmod 700 tool'
+    modes() { stat -c '%a %n' out out/* out/*/* top.key wide.txt tool | sort; }
+    (umask 022 && fl run -o out -o top.key -o wide.txt -o tool -- ./gen)
+    local want
+    want=$(modes)
+    assert_contains "$want" "600 out/priv/key" "fixture"
+    chmod -R u+w out
+    rm -rf out top.key wide.txt tool
+    (umask "$mask" && fl run -o out -o top.key -o wide.txt -o tool -- ./gen)
+    assert_runs gen 1 "hit"
+    assert_eq "$want" "$(modes)" "modes after a restore under umask $mask"
+    assert_file_content out/priv/key k
+    assert_file_content out/ro/file r
+    # Over existing outputs too.
+    chmod -R 777 out top.key wide.txt tool
+    (umask "$mask" && fl run -o out -o top.key -o wide.txt -o tool -- ./gen)
+    assert_eq "$want" "$(modes)" "modes when restoring over existing outputs (umask $mask)"
+    assert_runs gen 1
+}
+case_modes_restored_umask_000() { modes_case 000; }
+case_modes_restored_umask_077() { modes_case 077; }
+
+# Restore refuses an output whose directory is a symlink out of the working
+# tree; such a run is not stored, so that it does not fail to restore (and
+# run again, with two warnings) every time.
+case_output_through_symlink_out_of_tree() {
+    mkdir "$AUX/elsewhere"
+    ln -s "$AUX/elsewhere" link
+    make_counted gen 'echo made > link/out.txt; echo ran'
+    local n
+    for n in 1 2; do
+        capture r fl run -o link/out.txt -- ./gen
+        assert_eq 0 "$RC" "run $n"
+        assert_file_content r.out $'ran\n' "run $n"
+        assert_eq "fleche: warning: output 'link/out.txt' leads outside the working directory; not storing" \
+            "$(cat r.err)" "one warning (run $n)"
+    done
+    assert_runs gen 2 "not stored"
+    assert_exit 1 fl has -o link/out.txt -- ./gen
+    make_counted globgen 'echo made > link/g.txt'
+    capture r fl run -o 'link/*.txt' -- ./globgen
+    assert_eq "fleche: warning: output 'link/g.txt' leads outside the working directory; not storing" \
+        "$(cat r.err)" "a glob's match"
+    assert_exit 1 fl has -o 'link/*.txt' -- ./globgen
+}
+
+# A directory that has become a symlink out of the tree since the run was
+# stored: restore writes nothing through it, not even new directories.
+case_restore_creates_nothing_outside() {
+    mkdir "$AUX/elsewhere"
+    make_counted gen '[ -L a ] || { mkdir -p a/b; echo x > a/b/c.txt; }'
+    fl run -o a/b/c.txt -- ./gen
+    rm -rf a
+    ln -s "$AUX/elsewhere" a
+    capture r fl run -o a/b/c.txt -- ./gen
+    assert_runs gen 2 "not restored: run"
+    assert_file_contains r.err "fleche: warning: output 'a/b/c.txt' leads outside the working directory; not restored"
+    assert_eq "" "$(ls -A "$AUX/elsewhere")" "nothing created outside"
+}
+
 run_case file_restored case_file_restored
 run_case exec_bit_restored case_exec_bit_restored
 run_case directory_restored case_directory_restored
@@ -269,4 +364,9 @@ run_case no_store case_no_store
 run_case no_store_leaves_nothing case_no_store_leaves_nothing
 run_case verbose case_verbose
 run_case large_outputs_restored_in_parallel case_large_outputs_restored_in_parallel
+run_case literal_output_with_glob_chars case_literal_output_with_glob_chars
+run_case modes_restored_umask_000 case_modes_restored_umask_000
+run_case modes_restored_umask_077 case_modes_restored_umask_077
+run_case output_through_symlink_out_of_tree case_output_through_symlink_out_of_tree
+run_case restore_creates_nothing_outside case_restore_creates_nothing_outside
 finish

@@ -23,3 +23,11 @@ TEST_CASE("globs match within a component and ** across directories") {
     CHECK(has_glob_chars("a/**"));
     CHECK_FALSE(has_glob_chars("a/b.c"));
 }
+
+TEST_CASE("a backslash quotes in a glob, in wildcard components and plain ones") {
+    ScratchDir dir;
+    dir.write("a b/x[1].c", "");
+    dir.write("a b/x1.c", "");
+    CHECK(expand_glob("a\\ b/x\\[1\\].c") == std::vector<std::string>{"a b/x[1].c"});
+    CHECK(expand_glob("a\\ b/x[1].c") == std::vector<std::string>{"a b/x1.c"});
+}

@@ -27,8 +27,8 @@ Entry sample(const std::string &key) {
     e.cwd = "/w";
     e.fleche_version = "0";
     e.last_use_ns = 250;
-    e.outputs = {{"out", OutputType::directory, false, "", "", 0},
-                 {"out/a", OutputType::file, true, std::string(64, 'c'), "", 7},
+    e.outputs = {{"out", OutputType::directory, false, "", "", 0, 0700},
+                 {"out/a", OutputType::file, true, std::string(64, 'c'), "", 7, 0750},
                  {"out/l", OutputType::symlink, false, "", "a", 0}};
     return e;
 }
@@ -61,6 +61,24 @@ TEST_CASE("the index is in WAL mode with a versioned schema") {
     Statement version(db, "PRAGMA user_version");
     REQUIRE(version.step());
     CHECK(version.integer(0) == index_schema_version);
+}
+
+TEST_CASE("an index of version 1 gains the modes of outputs; its rows have none") {
+    ScratchDir dir;
+    {
+        Index index("index.sqlite");
+        index.put(sample("k"));
+        Database db("index.sqlite", false);
+        db.exec("ALTER TABLE outputs DROP COLUMN mode");
+        db.exec("PRAGMA user_version = 1");
+    }
+    Index index("index.sqlite");
+    auto old = index.find("k");
+    REQUIRE(old.has_value());
+    REQUIRE(old->outputs.size() == 3);
+    CHECK_FALSE(old->outputs[0].mode.has_value());
+    index.put(sample("k2"));
+    CHECK(index.find("k2")->outputs == sample("k2").outputs);
 }
 
 TEST_CASE("an index from a newer fleche, or not an index at all, is refused untouched") {
