@@ -134,8 +134,8 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Transaction::Transaction(Database &db) : db_(db) {
-    test_hook("index-begin");
+Transaction::Transaction(Database &db, TransactionHooks hooks) : db_(db), hooks_(hooks) {
+    test_hook(hooks_.begin);
     db_.exec("BEGIN IMMEDIATE");
 }
 
@@ -145,7 +145,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    test_hook("index-commit");
+    test_hook(hooks_.commit);
     db_.exec("COMMIT");
     done_ = true;
 }

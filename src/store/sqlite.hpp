@@ -73,14 +73,23 @@ class Statement {
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() was called.
+// The crash tests kill fleche at a transaction's test hooks (util/test_hook);
+// a transaction that does not store an entry gets hooks of its own, so that
+// "index-begin" always means the entry's transaction.
+struct TransactionHooks {
+    const char *begin = "index-begin";
+    const char *commit = "index-commit";
+};
+
 class Transaction {
   public:
-    explicit Transaction(Database &db);
+    explicit Transaction(Database &db, TransactionHooks hooks = {});
     ~Transaction();
     void commit();
 
   private:
     Database &db_;
+    TransactionHooks hooks_;
     bool done_ = false;
 };
 

@@ -36,7 +36,8 @@ void StatCache::flush() noexcept {
         return;
     try {
         Database &db = index_->database();
-        Transaction transaction(db);
+        // Before CMD runs when the key is computed: not the entry's hooks.
+        Transaction transaction(db, {"stat-cache-begin", "stat-cache-commit"});
         Statement insert(db, "INSERT OR REPLACE INTO stat_cache(path, dev, ino, size, mtime_ns, "
                              "ctime_ns, digest) VALUES(?,?,?,?,?,?,?)");
         for (const auto &[path, value] : pending_) {

@@ -9,7 +9,9 @@
 //
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
-// index-begin (before a transaction), index-commit (inside the transaction, before COMMIT), stored (after it),
+// index-begin (before a transaction of the index), index-commit (inside it,
+// before COMMIT), stored (after the entry's), stat-cache-begin and
+// stat-cache-commit (the same for the stat cache, remembered before CMD runs),
 // lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
 // Unset variables cost one getenv per point, and only on the store path.
 #pragma once

@@ -13,6 +13,9 @@ POINTS=(blob-written@1 blob-written@2 blob-written@3 blob-rename@1 blob-rename@2
 make_gen() {
     make_counted gen 'yes "a $1 $$" | head -c 40000 >a.out; yes "b $1 $$" | head -c 40000 >b.out
 echo "made $1 $$"; echo "err $1" >&2'
+    # Old enough for the stat cache to remember it while the key is computed,
+    # before CMD runs: that transaction must not be taken for the entry's.
+    touch -d '1 minute ago' gen
 }
 
 # replayed_run N: the pid of the run that `fleche run` replays for N (CMD must
