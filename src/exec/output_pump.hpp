@@ -20,8 +20,9 @@ struct OutputPipe {
 
 // Pumps until every pipe is closed. `exited` (a pidfd, or -1) becomes
 // readable when CMD exits: a background process of CMD may hold the pipes
-// open long after, so from then on the pump waits only a short grace for
-// them to close. Returns false when that grace ran out. A pipe whose output
+// open long after, so from then on the pump waits at most a short grace for
+// more output and reads no more than CMD can have left in its pipes. Returns
+// false when a background process of CMD held the pipes past that. A pipe whose output
 // cannot be delivered is closed, so that CMD meets the failure at its next
 // write (EPIPE or SIGPIPE), as it would have without fleche.
 bool pump_output(std::vector<OutputPipe> &pipes, int exited, Delivery &delivery,

@@ -286,6 +286,23 @@ case_background_descendant() {
     assert_runs bg 2 "a run whose pipes a background process held is not stored"
 }
 
+# What CMD wrote before it exited reaches a reader that is slower than the
+# grace, and the run is stored: only a background process ends the wait early.
+case_slow_reader_gets_everything() {
+    # Less than the pipe fleche gives CMD holds, so CMD exits before anyone reads.
+    make_counted big 'head -c 600000 /dev/zero; touch cmd-done'
+    fl run -- ./big | {
+        wait_for_file cmd-done
+        head -c 300000 >part1 # fleche has seen CMD exit by now
+        sleep 1.5 # a reader stalled for longer than the grace
+        cat >part2
+    }
+    assert_eq 600000 "$(cat part1 part2 | wc -c)" "every byte CMD wrote reaches a slow reader"
+    fl run -- ./big | wc -c >count
+    assert_file_content count $'600000\n'
+    assert_runs big 1 "a run read slowly is stored, and replayed"
+}
+
 # ------------------------------------------------------ cross-stream order
 
 make_mix() {
@@ -365,6 +382,7 @@ run_case nohup_survives_sighup case_nohup_survives_sighup
 run_case process_substitution case_process_substitution
 run_case fds_passed_unchanged case_fds_passed_unchanged
 run_case background_descendant case_background_descendant
+run_case slow_reader_gets_everything case_slow_reader_gets_everything
 run_case merged_order_exact case_merged_order_exact
 run_case merged_log_needs_one_file case_merged_log_needs_one_file
 run_case merged_log_has_explain case_merged_log_has_explain
