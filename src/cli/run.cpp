@@ -22,6 +22,8 @@ namespace fleche::cli {
 
 namespace {
 
+constexpr const char *damaged_entry = "the stored entry is damaged";
+
 // An identical run in progress is waited for; this long before saying so.
 constexpr int lock_notice_ms = 1000;
 
@@ -54,7 +56,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         replay_entry(store.blobs(), entry);
     } catch (const std::exception &e) {
         warn(std::string(e.what()) + "; running the command again");
-        miss_reason = "the stored entry is damaged";
+        miss_reason = damaged_entry;
         store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
@@ -113,8 +115,9 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
         store = nullptr;
         return std::nullopt;
     }
-    // The identical run we may have waited for has stored its result.
-    if (!options.refresh)
+    // The identical run we may have waited for has stored its result. A
+    // damaged entry is not read twice: one warning, one error counted.
+    if (!options.refresh && reason != damaged_entry)
         if (auto status = try_hit(*store, key, options, reason))
             return status;
     if (options.verbose && reason == nothing_stored)

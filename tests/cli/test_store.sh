@@ -103,7 +103,8 @@ damage_then_check() {
     assert_eq 0 "$RC" "$desc: exit code"
     check_gen_result d1
     assert_runs gen $((before + 1)) "$desc: CMD must run again"
-    grep -q '^fleche: warning: ' d1.err || fail "$desc: no 'fleche: warning: ' line on stderr: $(cat d1.err)"
+    # The README promises one warning line for a damaged blob, not one per blob or per attempt.
+    assert_eq 1 "$(grep -c '^fleche: warning: ' d1.err)" "$desc: exactly one warning line: $(cat d1.err)"
     rm -f out.bin
     capture d2 fl run -o out.bin -- ./gen
     assert_eq 0 "$RC" "$desc: exit code of the next run"
