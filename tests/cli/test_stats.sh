@@ -91,6 +91,17 @@ wait_for_refresh() {
     done
 }
 
+# wait_for_exit_of_marked MARK: wait until no process has REFRESH_MARK=MARK
+# in its environment (a zombie has no environment left, so it does not count).
+wait_for_exit_of_marked() {
+    local n=400
+    while grep -qszxF "REFRESH_MARK=$1" /proc/[0-9]*/environ; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the background refreshes did not end"
+        sleep 0.05
+    done
+}
+
 case_stale_refresh() {
     make_counted t 'echo "run $(wc -l <'"'$AUX/count.t'"')"'
     fl run -- ./t >/dev/null
@@ -137,14 +148,17 @@ case_concurrent_stale_hits_refresh_once() {
     fl run -- ./t >/dev/null
     local key
     key=$(fl digest -- ./t)
-    fl run --stale 0s -- ./t >a.out &
+    # The detached refreshes inherit the environment: REFRESH_MARK finds them.
+    REFRESH_MARK=$AUX fl run --stale 0s -- ./t >a.out &
     local a=$!
-    fl run --stale 0s -- ./t >b.out &
+    REFRESH_MARK=$AUX fl run --stale 0s -- ./t >b.out &
     wait $a $!
     assert_file_content a.out $'run 1\n' "first stale hit replayed at once"
     assert_file_content b.out $'run 1\n' "second stale hit replayed at once"
     wait_for_refresh "$key" "run 2"
-    sleep 1.5 # time for a second refresh, if one had started
+    # Both refreshes exist by now (forked before the hits returned); once
+    # both have ended, a second run of CMD would have been counted.
+    wait_for_exit_of_marked "$AUX"
     assert_runs t 2 "one refresh for two stale hits"
 }
 
