@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -98,6 +99,10 @@ class BlobWriter {
     struct Zstd;
     std::unique_ptr<Zstd> zstd_; // set once the blob is too large to hold
 };
+
+// The uncompressed size a blob file's header records; nullopt when the file
+// is not a blob (no header, or one of another format).
+std::optional<uint64_t> blob_content_size(const std::string &path);
 
 // Copies a file into the store; returns its digest.
 std::string store_file(const BlobStore &store, const std::string &path);

@@ -45,8 +45,9 @@ case_by_name_and_zero() {
     fl run --name bee -- ./b >/dev/null
     fl stats --by name >stats.out
     assert_eq "NAME HITS MISSES STORED ERRORS HIT% ENTRIES SIZE SAVED" "$(head -1 stats.out | tr -s ' ')"
-    assert_eq "a 1 1 1 0 50.0% 1 12B" "$(grep '^a ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
-    assert_eq "bee 0 1 1 0 0.0% 1 12B" "$(grep '^bee ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
+    # SIZE is on disk: a 12-byte log, stored raw, behind the 16-byte blob header.
+    assert_eq "a 1 1 1 0 50.0% 1 28B" "$(grep '^a ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
+    assert_eq "bee 0 1 1 0 0.0% 1 28B" "$(grep '^bee ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
     fl stats --by name --json >s.json
     python3 -c '
 import json
