@@ -2,9 +2,12 @@
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
 #include "cli/prepared_key.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <memory>
 #include <unistd.h>
 
@@ -21,7 +24,9 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
                 key::FileHasher hasher; // no store needed: nothing is remembered
                 PreparedKey key = prepare_key(options->invocation, hasher);
                 std::string line = key.key + "\n";
-                return write_all(STDOUT_FILENO, line) ? 0 : 125;
+                if (!write_all(STDOUT_FILENO, line))
+                    throw Error(errno_message("cannot write the key", errno));
+                return 0;
             }};
 }
 

@@ -14,6 +14,7 @@
 // read, and a mismatch is reported as BlobCorrupt, never returned as data.
 #pragma once
 
+#include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/sha256.hpp"
@@ -22,7 +23,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 namespace fleche::store {
@@ -33,9 +33,12 @@ enum class Compression : uint8_t { none = 0, zstd = 1 }; // stored on disk: neve
 inline constexpr size_t blob_header_size = 16;
 
 // A blob that is missing, truncated, or whose content does not match its name.
-class BlobCorrupt : public std::runtime_error {
+// A store error like any other (see the rule in util/error.hpp): `run` turns
+// it into a miss, and a command that cannot do without the blob (show) fails
+// with it. verify catches it by this type to count damaged blobs.
+class BlobCorrupt : public Error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit BlobCorrupt(const std::string &message) : Error(message) {}
 };
 
 class BlobStore {
