@@ -5,7 +5,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-./scripts/setup.sh
+# FLECHE_DEV_MODE: CI builds with more warnings, as errors (cmake/DevMode.cmake).
+FLECHE_DEV_MODE=ON ./scripts/setup.sh
 
 echo "test: running ctest"
 # --no-tests=error: a build that registers no test at all is a failure, not a silent pass.
