@@ -15,8 +15,14 @@ install_once() {
     [[ -x "$PREFIX/bin/fleche" ]] || cmake --install "$BUILD_DIR" --prefix "$PREFIX" >"$AUX/install.log"
 }
 
-# has_section FILE NAME: the ELF file has a section called NAME.
-has_section() { readelf -S -W "$1" | grep -qF " $2 "; }
+# has_section FILE NAME: the ELF file has a section called NAME. (Not
+# `readelf | grep -q`: grep would stop at the match, and under pipefail
+# readelf's SIGPIPE would make the pipeline fail.)
+has_section() {
+    local sections
+    sections=$(readelf -S -W "$1") || fail "readelf cannot read $1"
+    [[ $sections == *" $2 "* ]]
+}
 
 case_install_into_a_prefix() {
     install_once
