@@ -8,7 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf 'setup: %s\n' "$*"; }
 
 # Build tools and libraries, plus the tools the tests use (the sqlite3 CLI; bash-completion,
-# zsh and fish for the completion tests; jq for `fleche config --json`). Never
+# zsh and fish for the completion tests; jq for `fleche config --json`; clang-format for
+# scripts/format.sh --check). Never
 # libboost-all-dev: it pulls in hundreds of packages, and fleche only needs the Boost 1.81
 # headers.
 packages=(
@@ -17,6 +18,8 @@ packages=(
     doctest-dev libzstd-dev
     sqlite3 bash-completion zsh fish jq
 )
+# The format check runs once the tree is reformatted (see scripts/test.sh).
+[[ -f .ci/format-enforced ]] && packages+=(clang-format)
 
 is_installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
@@ -50,8 +53,9 @@ else
     log "all packages present"
 fi
 
+# FLECHE_DEV_MODE=ON (scripts/test.sh sets it): more warnings, as errors.
 log "configuring build/"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLECHE_DEV_MODE="${FLECHE_DEV_MODE:-OFF}"
 log "building build/ with $(nproc) jobs"
 cmake --build build -j"$(nproc)"
 log "done: $(pwd)/build/fleche"

@@ -2,12 +2,14 @@
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
 #include "cli/prepared_key.hpp"
+#include "cli/stray_words.hpp"
 #include "cli/uncached.hpp"
 #include "util/error.hpp"
-#include "cli/stray_words.hpp"
+#include "util/fd.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <memory>
 #include <unistd.h>
 
@@ -29,7 +31,9 @@ Subcommand add_digest(CLI::App &app, const CommandWords &command) {
                 PreparedKey key = prepare_key(options->invocation, hasher);
                 require_key(key);
                 std::string line = key.key + "\n";
-                return write_all(STDOUT_FILENO, line) ? 0 : 125;
+                if (!write_all(STDOUT_FILENO, line))
+                    throw Error(errno_message("cannot write the key", errno));
+                return 0;
             }};
 }
 

@@ -4,6 +4,7 @@
 #include "cli/configure.hpp"
 #include "store/blob.hpp"
 #include "store/counters.hpp"
+#include "store/references.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -14,9 +15,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <cstring>
-#include <fcntl.h>
-#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -29,45 +27,51 @@ struct StatsOptions {
     bool json = false, zero = false;
 };
 
+// Sizes, one definition throughout (text, --by name, --json): the bytes on
+// disk of the blob files under objects/ that hold them, each blob once; the
+// figure gc's max_size limits, and close to `du -sb objects/`. Nothing in
+// tmp/ or locks/ counts: those are writes in progress and leftovers.
 struct Holdings {
     int64_t entries = 0;
-    uint64_t size = 0; // log + outputs of the entries, as replayed
+    uint64_t size = 0; // on disk, of the blobs the entries reference
 };
 
 struct BlobSizes {
-    uint64_t logical = 0, disk = 0;
+    uint64_t logical = 0, disk = 0; // uncompressed (from the headers), on disk
 };
 
-// Sizes of every blob: uncompressed (from its header) and on disk.
-BlobSizes blob_sizes(const store::BlobStore &blobs) {
+BlobSizes blob_sizes(const std::vector<store::BlobFile> &files) {
     BlobSizes sizes;
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(blobs.root(), ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file(ec))
-            continue;
-        Fd fd(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC));
-        unsigned char header[store::blob_header_size];
-        if (!fd || ::read(fd.get(), header, sizeof header) != ssize_t(sizeof header) ||
-            std::memcmp(header, store::blob_magic, 4) != 0)
-            continue; // not a blob (or being written): not counted
-        uint64_t size = 0;
-        for (int i = 7; i >= 0; --i)
-            size = (size << 8) | header[8 + i];
-        sizes.logical += size;
-        sizes.disk += it->file_size(ec);
+    for (const auto &file : files) {
+        auto content = store::blob_content_size(file.path);
+        if (!content)
+            continue; // not a blob: not counted
+        sizes.logical += *content;
+        sizes.disk += file.size;
     }
     return sizes;
 }
 
-std::map<std::string, Holdings> holdings(store::Database &db, bool by_name) {
-    store::Statement query(db, by_name ? "SELECT name, count(*), total(log_size + outputs_size) "
-                                         "FROM entries GROUP BY name"
-                                       : "SELECT '', count(*), total(log_size + outputs_size) "
-                                         "FROM entries");
+std::map<std::string, Holdings> holdings(store::Database &db, bool by_name,
+                                         const std::vector<store::BlobFile> &files) {
     std::map<std::string, Holdings> result;
-    while (query.step())
-        result[query.text(0)] = {query.integer(1), uint64_t(query.integer(2))};
+    store::Statement counts(db, by_name ? "SELECT name, count(*) FROM entries GROUP BY name"
+                                        : "SELECT '', count(*) FROM entries");
+    while (counts.step())
+        result[counts.text(0)].entries = counts.integer(1);
+    if (!by_name)
+        return result; // the caller sets the size: that of every blob
+    // A blob shared by two entries of a name counts once for it.
+    std::map<std::string, uint64_t> disk;
+    for (const auto &file : files)
+        disk[file.digest] = file.size;
+    store::Statement blobs(db,
+                           "SELECT name, log_blob FROM entries UNION "
+                           "SELECT e.name, o.blob FROM outputs o JOIN entries e ON e.key = o.key "
+                           "WHERE o.blob IS NOT NULL AND o.blob <> ''");
+    while (blobs.step())
+        if (auto it = disk.find(blobs.text(1)); it != disk.end())
+            result[blobs.text(0)].size += it->second;
     return result;
 }
 
@@ -104,7 +108,7 @@ void print_total(const store::Counters &c, const Holdings &h, const BlobSizes &b
         std::snprintf(buffer, sizeof buffer, "%.2fx", double(b.logical) / double(b.disk));
         ratio = buffer;
     }
-    line("store size", format_size(b.logical) + " logical, " + format_size(b.disk) + " on disk (" +
+    line("store size", format_size(b.disk) + " on disk (" + format_size(b.logical) + " logical, " +
                            ratio + " compression)");
     line("time saved", format_duration(c.saved_ns));
 }
@@ -146,9 +150,12 @@ int stats(const StatsOptions &options) {
         return 0;
     }
     bool by_name = options.by == "name";
-    auto held = holdings(db, by_name);
+    auto files = store::list_blob_files(store.dir());
+    auto held = holdings(db, by_name, files);
     auto rows = by_name ? by_name_rows(db, held) : store::read_counters(db, false);
-    BlobSizes blobs = by_name ? BlobSizes{} : blob_sizes(store.blobs());
+    BlobSizes blobs = by_name ? BlobSizes{} : blob_sizes(files);
+    if (!by_name)
+        held[""].size = blobs.disk;
     if (options.json) {
         JsonWriter json;
         json.begin_object();

@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/sha256.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -34,7 +35,7 @@ FileStamp stamp_of(const struct stat &st) {
 }
 
 FileHasher::FileHasher(DigestCache *cache)
-    : cache_(cache), racy_after_ns_(now_ns() - racy_window_ns) {
+    : cache_(cache), racy_after_ns_(now_ns() - test_racy_window_ns(racy_window_ns)) {
     if (cache_) {
         std::error_code ec;
         cwd_ = std::filesystem::current_path(ec).string();

@@ -306,6 +306,17 @@ std::string BlobWriter::commit() {
     return digest;
 }
 
+std::optional<uint64_t> blob_content_size(const std::string &path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return std::nullopt;
+    try {
+        return read_header(fd.get(), path).size;
+    } catch (const BlobCorrupt &) {
+        return std::nullopt;
+    }
+}
+
 std::string store_file(const BlobStore &store, const std::string &path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)

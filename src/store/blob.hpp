@@ -14,6 +14,7 @@
 // read, and a mismatch is reported as BlobCorrupt, never returned as data.
 #pragma once
 
+#include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/sha256.hpp"
@@ -21,7 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <stdexcept>
+#include <optional>
 #include <string>
 
 namespace fleche::store {
@@ -32,9 +33,12 @@ enum class Compression : uint8_t { none = 0, zstd = 1 }; // stored on disk: neve
 inline constexpr size_t blob_header_size = 16;
 
 // A blob that is missing, truncated, or whose content does not match its name.
-class BlobCorrupt : public std::runtime_error {
+// A store error like any other (see the rule in util/error.hpp): `run` turns
+// it into a miss, and a command that cannot do without the blob (show) fails
+// with it. verify catches it by this type to count damaged blobs.
+class BlobCorrupt : public Error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit BlobCorrupt(const std::string &message) : Error(message) {}
 };
 
 class BlobStore {
@@ -98,6 +102,10 @@ class BlobWriter {
     struct Zstd;
     std::unique_ptr<Zstd> zstd_; // set once the blob is too large to hold
 };
+
+// The uncompressed size a blob file's header records; nullopt when the file
+// is not a blob (no header, or one of another format).
+std::optional<uint64_t> blob_content_size(const std::string &path);
 
 // Copies a file into the store; returns its digest.
 std::string store_file(const BlobStore &store, const std::string &path);

@@ -1,6 +1,10 @@
 #include "store/entry_query.hpp"
 
+#include "key/key_record.hpp"
+
+#include <algorithm>
 #include <functional>
+#include <sqlite3.h>
 
 namespace fleche::store {
 
@@ -8,6 +12,33 @@ namespace {
 
 // "<length>:<bytes>", as the key record spells a string (see key_record.hpp).
 std::string record_str(const std::string &text) { return std::to_string(text.size()) + ":" + text; }
+
+// fleche_record_has(key_record, element, value): 1 when the parsed key record
+// has `value` as a whole argv word (element 'argv') or declared input path
+// (element 'input'). A substring search alone is fooled by an argument that
+// itself holds a newline and "argv 3:abc".
+void record_has(sqlite3_context *context, int, sqlite3_value **args) {
+    auto text = [&](int i) {
+        const auto *p = reinterpret_cast<const char *>(sqlite3_value_text(args[i]));
+        return std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(args[i])));
+    };
+    auto record = key::KeyRecord::parse(text(0));
+    std::string element = text(1), value = text(2);
+    bool found = false;
+    if (record && element == "argv")
+        found = std::find(record->argv.begin(), record->argv.end(), value) != record->argv.end();
+    else if (record && element == "input")
+        found = std::any_of(record->inputs.begin(), record->inputs.end(),
+                            [&](const key::InputDigest &input) { return input.path == value; });
+    sqlite3_result_int(context, found);
+}
+
+void register_record_has(Database &db) {
+    if (sqlite3_create_function(db.handle(), "fleche_record_has", 3,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, record_has, nullptr,
+                                nullptr) != SQLITE_OK)
+        db.fail("cannot register fleche_record_has");
+}
 
 // A WHERE clause and the values its placeholders are bound to, in order.
 struct Conditions {
@@ -31,12 +62,16 @@ Conditions conditions_of(const EntryFilter &f) {
         c.add("name GLOB ?", *f.name_glob);
     if (f.command_glob)
         c.add("command GLOB ?", *f.command_glob);
-    // The key record holds one line per argument and per input, so a
-    // substring search on it is an exact match on the element.
-    if (f.argument)
+    // The substring search is a cheap necessary condition; parsing the
+    // record decides, on the rows that pass it.
+    if (f.argument) {
         c.add("instr(key_record, ?) > 0", "\nargv " + record_str(*f.argument) + "\n");
-    if (f.input)
+        c.add("fleche_record_has(key_record, 'argv', ?)", *f.argument);
+    }
+    if (f.input) {
         c.add("instr(key_record, ?) > 0", "\ninput " + record_str(*f.input) + " ");
+        c.add("fleche_record_has(key_record, 'input', ?)", *f.input);
+    }
     for (const auto &tag : f.tags) {
         if (tag.value) {
             c.add("EXISTS(SELECT 1 FROM tags t WHERE t.key = entries.key AND t.name = ?",
@@ -77,6 +112,7 @@ const char *order_by(EntryOrder order) {
 } // namespace
 
 std::vector<std::string> query_keys(Database &db, const EntryFilter &filter) {
+    register_record_has(db);
     Conditions c = conditions_of(filter);
     std::string sql = "SELECT key FROM entries" + c.sql + order_by(filter.order);
     if (filter.limit)

@@ -1,6 +1,19 @@
 // One error policy for the whole tool: lower layers throw fleche::Error with
 // the exit status the user should see; main() catches it once and prints
 // "fleche: <message>". Warnings never stop a run (see warn()).
+//
+// The rule, by what failed:
+// - The store (index, blobs, locks, disk full, a damaged or missing blob, as
+//   BlobCorrupt): every failure is a fleche::Error. Under `run` it degrades:
+//   one warning, then a miss or an uncached run, and CMD's own exit status;
+//   the cache never makes a command fail that would succeed without it.
+//   Under the commands that are about the store (show, query, stats, gc,
+//   verify, rm, ...) it is fatal: "fleche: <message>", exit 125.
+// - The invocation (usage, configuration, CMD not found or not executable)
+//   is fatal before CMD runs: 125, 126 or 127.
+// - Anything that is not a fleche::Error reaching main() is a bug in fleche
+//   ("internal error: ..."), so lower layers translate the errors of the
+//   libraries they call (SQLite, zstd, errno) into fleche::Error.
 #pragma once
 
 #include <stdexcept>

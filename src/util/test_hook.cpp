@@ -32,4 +32,9 @@ void test_hook(const char *point) {
         std::raise(SIGSTOP);
 }
 
+int64_t test_racy_window_ns(int64_t normal) {
+    static const char *value = std::getenv("FLECHE_TEST_RACY_NS");
+    return value ? std::strtoll(value, nullptr, 10) : normal;
+}
+
 } // namespace fleche

@@ -14,10 +14,20 @@
 // stat-cache-commit (the same for the stat cache, remembered before CMD runs),
 // lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
 // Unset variables cost one getenv per point, and only on the store path.
+//
+//   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns
+//                                    instead of 2 s, so that a test can have
+//                                    files remembered without waiting 2 s
 #pragma once
+
+#include <cstdint>
 
 namespace fleche {
 
 void test_hook(const char *point);
+
+// `normal`, unless FLECHE_TEST_RACY_NS says otherwise. Reads the variable
+// once per process (a hit constructs a file hasher on its hot path).
+int64_t test_racy_window_ns(int64_t normal);
 
 } // namespace fleche

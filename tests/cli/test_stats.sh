@@ -45,8 +45,9 @@ case_by_name_and_zero() {
     fl run --name bee -- ./b >/dev/null
     fl stats --by name >stats.out
     assert_eq "NAME HITS MISSES STORED ERRORS HIT% ENTRIES SIZE SAVED" "$(head -1 stats.out | tr -s ' ')"
-    assert_eq "a 1 1 1 0 50.0% 1 12B" "$(grep '^a ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
-    assert_eq "bee 0 1 1 0 0.0% 1 12B" "$(grep '^bee ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
+    # SIZE is on disk: a 12-byte log, stored raw, behind the 16-byte blob header.
+    assert_eq "a 1 1 1 0 50.0% 1 28B" "$(grep '^a ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
+    assert_eq "bee 0 1 1 0 0.0% 1 28B" "$(grep '^bee ' stats.out | tr -s ' ' | cut -d' ' -f1-8)"
     fl stats --by name --json >s.json
     python3 -c '
 import json
@@ -87,6 +88,17 @@ wait_for_refresh() {
     until [[ "$(fl show --stdout "$1")" == "$2" ]]; do
         n=$((n - 1))
         [[ $n -gt 0 ]] || fail "the stale entry was never refreshed"
+        sleep 0.05
+    done
+}
+
+# wait_for_exit_of_marked MARK: wait until no process has REFRESH_MARK=MARK
+# in its environment (a zombie has no environment left, so it does not count).
+wait_for_exit_of_marked() {
+    local n=400
+    while grep -qszxF "REFRESH_MARK=$1" /proc/[0-9]*/environ; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the background refreshes did not end"
         sleep 0.05
     done
 }
@@ -137,14 +149,17 @@ case_concurrent_stale_hits_refresh_once() {
     fl run -- ./t >/dev/null
     local key
     key=$(fl digest -- ./t)
-    fl run --stale 0s -- ./t >a.out &
+    # The detached refreshes inherit the environment: REFRESH_MARK finds them.
+    REFRESH_MARK=$AUX fl run --stale 0s -- ./t >a.out &
     local a=$!
-    fl run --stale 0s -- ./t >b.out &
+    REFRESH_MARK=$AUX fl run --stale 0s -- ./t >b.out &
     wait $a $!
     assert_file_content a.out $'run 1\n' "first stale hit replayed at once"
     assert_file_content b.out $'run 1\n' "second stale hit replayed at once"
     wait_for_refresh "$key" "run 2"
-    sleep 1.5 # time for a second refresh, if one had started
+    # Both refreshes exist by now (forked before the hits returned); once
+    # both have ended, a second run of CMD would have been counted.
+    wait_for_exit_of_marked "$AUX"
     assert_runs t 2 "one refresh for two stale hits"
 }
 

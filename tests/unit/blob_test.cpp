@@ -1,6 +1,8 @@
 #include "store/blob.hpp"
 #include "store/store.hpp"
+#include "random_bytes.hpp"
 #include "scratch_dir.hpp"
+#include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/sha256.hpp"
 
@@ -9,7 +11,6 @@
 #include <fcntl.h>
 #include <fstream>
 #include <functional>
-#include <random>
 
 using namespace fleche;
 using namespace fleche::store;
@@ -20,14 +21,6 @@ std::string write_blob(const BlobStore &blobs, const std::string &content) {
     BlobWriter writer(blobs);
     writer.write(content.data(), content.size());
     return writer.commit();
-}
-
-std::string random_bytes(size_t size) {
-    std::mt19937 rng(42);
-    std::string out(size, '\0');
-    for (auto &c : out)
-        c = static_cast<char>(rng());
-    return out;
 }
 
 void flip_byte(const std::string &path, off_t offset) {
@@ -91,4 +84,20 @@ TEST_CASE("an abandoned writer leaves nothing behind") {
         writer.write("partial", 7);
     }
     CHECK(std::filesystem::is_empty(dir.path() / "store/tmp"));
+}
+
+TEST_CASE("a damaged blob is a store error: fleche::Error with the store's exit status") {
+    // The rule of util/error.hpp: run degrades on any fleche::Error from the
+    // store; anything else reaching main is an internal error.
+    ScratchDir dir;
+    Store store(dir.path().string() + "/store");
+    std::string digest = write_blob(store.blobs(), "content\n");
+    std::filesystem::remove(store.blobs().path_of(digest));
+    try {
+        store.blobs().read_all(digest);
+        FAIL("a missing blob was read");
+    } catch (const Error &e) {
+        CHECK(e.status() == exit_failure);
+        CHECK(dynamic_cast<const BlobCorrupt *>(&e) != nullptr);
+    }
 }

@@ -29,7 +29,7 @@ Entry sample(const std::string &key) {
     e.last_use_ns = 250;
     e.outputs = {{"out", OutputType::directory, false, "", "", 0, 0700},
                  {"out/a", OutputType::file, true, std::string(64, 'c'), "", 7, 0750},
-                 {"out/l", OutputType::symlink, false, "", "a", 0}};
+                 {"out/l", OutputType::symlink, false, "", "a", 0, std::nullopt}};
     return e;
 }
 
@@ -45,8 +45,16 @@ TEST_CASE("entries round-trip through the index") {
     CHECK(e->exit_code == 3);
     CHECK(e->wall_ns() == 150);
     CHECK(e->outputs == sample("k").outputs);
-    index.put(sample("k")); // replacing keeps one entry with the new outputs
-    CHECK(index.find("k")->outputs.size() == 3);
+    // Replacing keeps one entry, with the new outputs only: a replacement
+    // that kept or merged the old rows would leave out/a and out/l behind.
+    Entry replacement = sample("k");
+    replacement.exit_code = 0;
+    replacement.outputs = {{"result.txt", OutputType::file, false, std::string(64, 'd'), "", 5, 0644}};
+    index.put(replacement);
+    auto replaced = index.find("k");
+    REQUIRE(replaced.has_value());
+    CHECK(replaced->exit_code == 0);
+    CHECK(replaced->outputs == replacement.outputs);
     index.remove("k");
     CHECK_FALSE(index.find("k").has_value());
 }
