@@ -36,11 +36,13 @@ int main(int argc, char **argv) {
         const int64_t base = 1'700'000'000'000'000'000;
         for (long i = 0; i < n; ++i) {
             std::string arg = "--seed=" + std::to_string(i);
-            std::string record = "fleche-key 1\nargv 3:sim\nargv " + std::to_string(arg.size()) +
-                                 ":" + arg + "\n";
+            std::string record =
+                "fleche-key 1\nargv 3:sim\nargv " + std::to_string(arg.size()) + ":" + arg + "\n";
             int64_t t = base + i * 1'000'000'000LL;
             // a thousand tools, as in a shared CI store
-            insert.bind(1, sha256_hex(record)).bind(2, record).bind(3, "sim" + std::to_string(i % 1000));
+            insert.bind(1, sha256_hex(record))
+                .bind(2, record)
+                .bind(3, "sim" + std::to_string(i % 1000));
             insert.bind(4, "sim " + arg).bind(5, log_blob).bind(6, t).bind(7, t + 500'000'000);
             insert.bind(8, t + 500'000'000);
             insert.run();

@@ -34,16 +34,11 @@ int dispatch(int argc, char **argv) {
         fleche::cli::Subcommand (*add)(CLI::App &, const fleche::cli::CommandWords &);
     };
     static const Known known[] = {
-        {"run", fleche::cli::add_run},
-        {"digest", fleche::cli::add_digest},
-        {"has", fleche::cli::add_has},
-        {"gc", fleche::cli::add_gc},
-        {"verify", fleche::cli::add_verify},
-        {"query", fleche::cli::add_query},
-        {"show", fleche::cli::add_show},
-        {"rm", fleche::cli::add_rm},
-        {"explain", fleche::cli::add_explain},
-        {"stats", fleche::cli::add_stats},
+        {"run", fleche::cli::add_run},         {"digest", fleche::cli::add_digest},
+        {"has", fleche::cli::add_has},         {"gc", fleche::cli::add_gc},
+        {"verify", fleche::cli::add_verify},   {"query", fleche::cli::add_query},
+        {"show", fleche::cli::add_show},       {"rm", fleche::cli::add_rm},
+        {"explain", fleche::cli::add_explain}, {"stats", fleche::cli::add_stats},
         {"config", fleche::cli::add_config},
     };
     // Setting up every subcommand's options is a good part of a hit's time

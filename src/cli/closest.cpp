@@ -13,7 +13,9 @@ namespace {
 // history of one command, bounded so that explain stays quick.
 constexpr int max_candidates = 500;
 
-std::string record_str(const std::string &text) { return std::to_string(text.size()) + ":" + text; }
+std::string record_str(const std::string &text) {
+    return std::to_string(text.size()) + ":" + text;
+}
 
 } // namespace
 
@@ -25,7 +27,10 @@ std::optional<Closest> find_closest(store::Index &index, const PreparedKey &key,
                            "ORDER BY started_ns DESC LIMIT ?4");
     const std::string &argv0 = key.record.argv[0];
     query.bind(1, key.key).bind(2, name);
-    query.bind(3, "fleche-key " + std::to_string(key::key_format_version) + "\nargv " + record_str(argv0) + "\n").bind(4, int64_t(max_candidates));
+    query
+        .bind(3, "fleche-key " + std::to_string(key::key_format_version) + "\nargv " +
+                     record_str(argv0) + "\n")
+        .bind(4, int64_t(max_candidates));
     std::optional<Closest> best;
     std::tuple<bool, bool, bool, size_t> best_rank;
     while (query.step()) {

@@ -36,7 +36,8 @@ void apply_flags(config::Config &config, const RunOptions &flags) {
     }
 }
 
-std::vector<const config::Rule *> shown_rules(const ConfigOptions &options, const config::Config &config) {
+std::vector<const config::Rule *> shown_rules(const ConfigOptions &options,
+                                              const config::Config &config) {
     if (!options.run.invocation.argv.empty())
         return matching_rules(options.run, config);
     std::vector<const config::Rule *> all;
@@ -46,7 +47,8 @@ std::vector<const config::Rule *> shown_rules(const ConfigOptions &options, cons
 }
 
 // A rule's fields in table order, as settings, for the print switch.
-std::vector<std::pair<const config::KeyInfo *, config::Setting>> rule_fields(const config::Rule &rule) {
+std::vector<std::pair<const config::KeyInfo *, config::Setting>>
+rule_fields(const config::Rule &rule) {
     const std::vector<std::string> *lists[] = {&rule.match, &rule.name, &rule.inputs, &rule.outputs,
                                                &rule.env};
     std::vector<std::pair<const config::KeyInfo *, config::Setting>> fields;
@@ -63,7 +65,8 @@ std::vector<std::pair<const config::KeyInfo *, config::Setting>> rule_fields(con
     return fields;
 }
 
-std::string text_report(const config::Config &config, const std::vector<const config::Rule *> &rules) {
+std::string text_report(const config::Config &config,
+                        const std::vector<const config::Rule *> &rules) {
     bool colour = use_colour(STDOUT_FILENO);
     std::string out;
     for (const auto &key : config::setting_keys()) {
@@ -85,13 +88,15 @@ std::string text_report(const config::Config &config, const std::vector<const co
     for (const auto *rule : rules) {
         out += "\n[[rule]] " + dim("# " + rule->source, colour) + "\n";
         for (const auto &[key, setting] : rule_fields(*rule))
-            if (std::string value = config::format_value(*key, setting); !value.empty() && value != "[]")
+            if (std::string value = config::format_value(*key, setting);
+                !value.empty() && value != "[]")
                 out += std::string(key->name.substr(5)) + " = " + value + "\n";
     }
     return out;
 }
 
-std::string json_report(const config::Config &config, const std::vector<const config::Rule *> &rules) {
+std::string json_report(const config::Config &config,
+                        const std::vector<const config::Rule *> &rules) {
     std::string out = "{\"settings\":{";
     std::string section;
     for (const auto &key : config::setting_keys()) {
@@ -103,8 +108,9 @@ std::string json_report(const config::Config &config, const std::vector<const co
             out += ",";
         section = this_section;
         const config::Setting &setting = config.get(key.name);
-        out += json_quote(name.substr(name.find('.') + 1)) + ":{\"value\":" +
-               config::json_value(key, setting) + ",\"source\":" + json_quote(setting.source) + "}";
+        out += json_quote(name.substr(name.find('.') + 1)) +
+               ":{\"value\":" + config::json_value(key, setting) +
+               ",\"source\":" + json_quote(setting.source) + "}";
     }
     out += "}},\"files\":" + json_strings(config.files) + ",\"ignored\":[";
     for (size_t i = 0; i < config.ignored.size(); ++i)
@@ -114,7 +120,8 @@ std::string json_report(const config::Config &config, const std::vector<const co
     for (size_t i = 0; i < rules.size(); ++i) {
         out += std::string(i ? "," : "") + "{\"source\":" + json_quote(rules[i]->source);
         for (const auto &[key, setting] : rule_fields(*rules[i]))
-            out += "," + json_quote(std::string(key->name.substr(5))) + ":" + config::json_value(*key, setting);
+            out += "," + json_quote(std::string(key->name.substr(5))) + ":" +
+                   config::json_value(*key, setting);
         out += "}";
     }
     return out + "]}\n";
@@ -131,7 +138,8 @@ int show_config(ConfigOptions &options) {
 } // namespace
 
 Subcommand add_config(CLI::App &app, const CommandWords &command) {
-    auto *sub = app.add_subcommand("config", "Print every effective setting and where it came from");
+    auto *sub =
+        app.add_subcommand("config", "Print every effective setting and where it came from");
     sub->footer("Usage: fleche config [--json] [OPTIONS] [-- CMD [ARGS...]]\n"
                 "With CMD, only the rules that apply to CMD are shown.\n");
     auto options = std::make_shared<ConfigOptions>();

@@ -41,7 +41,8 @@ void apply_rule(RunOptions &options, const config::Rule &rule, bool &tool_set) {
     if (!inv.salt && rule.salt)
         inv.salt = rule.salt;
     if (!tool_set && rule.tool) {
-        inv.tool_identity = key::parse_tool_identity(*rule.tool, "tool of the rule at " + rule.source);
+        inv.tool_identity =
+            key::parse_tool_identity(*rule.tool, "tool of the rule at " + rule.source);
         tool_set = true;
     }
     for (const auto &name : rule.require_env) {

@@ -61,16 +61,19 @@ void print_entry(const store::Entry &e) {
     line("name", printable(e.name));
     line("command", command_line(e));
     line("exit code", std::to_string(e.exit_code));
-    line("started", local_time(e.started_ns) + " (" + format_duration(now - e.started_ns) + " ago)");
+    line("started",
+         local_time(e.started_ns) + " (" + format_duration(now - e.started_ns) + " ago)");
     line("wall time", format_duration(e.wall_ns()));
-    line("cpu time", format_duration(e.user_ns) + " user, " + format_duration(e.system_ns) + " system");
+    line("cpu time",
+         format_duration(e.user_ns) + " user, " + format_duration(e.system_ns) + " system");
     line("max rss", format_size(uint64_t(e.max_rss_kb) * 1024));
     line("host", printable(e.host));
     line("user", printable(e.user));
     line("cwd", printable(e.cwd));
     line("fleche", e.fleche_version);
     line("size", format_size(e.log_size) + " log, " + format_size(e.outputs_size) + " outputs");
-    line("hits", std::to_string(e.hits) + " (last use " + format_duration(now - e.last_use_ns) + " ago)");
+    line("hits",
+         std::to_string(e.hits) + " (last use " + format_duration(now - e.last_use_ns) + " ago)");
     std::string tags;
     for (const auto &tag : e.tags)
         tags += (tags.empty() ? "" : " ") + printable(tag.name + "=" + tag.value);

@@ -39,7 +39,8 @@ std::string resolve_key(store::Index &index, const std::string &prefix) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (lower.size() < store::min_key_prefix || lower.size() > 64 ||
         lower.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw Error("'" + prefix + "' is not a key; give at least 4 of its hex digits "
+        throw Error("'" + prefix +
+                    "' is not a key; give at least 4 of its hex digits "
                     "(see fleche query)");
     auto keys = store::keys_with_prefix(index.database(), lower, max_candidates + 1);
     if (keys.empty())
@@ -100,15 +101,19 @@ std::string command_line(const store::Entry &entry) {
     return safe;
 }
 
-std::string local_time(int64_t ns) { return format_time(ns, false, "%Y-%m-%d %H:%M:%S"); }
-std::string utc_time(int64_t ns) { return format_time(ns, true, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string local_time(int64_t ns) {
+    return format_time(ns, false, "%Y-%m-%d %H:%M:%S");
+}
+std::string utc_time(int64_t ns) {
+    return format_time(ns, true, "%Y-%m-%dT%H:%M:%SZ");
+}
 
 int64_t parse_time_point(const std::string &text, const std::string &what, int64_t now_ns) {
     if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0])) &&
         text.find('-') == std::string::npos)
         return now_ns - parse_duration(text, what);
-    for (const char *format : {"%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
-                               "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"}) {
+    for (const char *format : {"%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                               "%Y-%m-%d %H:%M:%S"}) {
         tm parts{};
         const char *end = ::strptime(text.c_str(), format, &parts);
         if (!end || *end)
@@ -121,7 +126,8 @@ int64_t parse_time_point(const std::string &text, const std::string &what, int64
         constexpr int64_t max_seconds = INT64_MAX / 1000000000;
         return int64_t(std::min<time_t>(seconds, max_seconds)) * 1000000000;
     }
-    throw Error(what + ": '" + text + "' is neither a duration (as in 90s, 15m, 2h, 7d) nor a "
+    throw Error(what + ": '" + text +
+                "' is neither a duration (as in 90s, 15m, 2h, 7d) nor a "
                 "date (as in 2024-05-01 or 2024-05-01T12:00)");
 }
 

@@ -1,8 +1,8 @@
 // fleche gc: trim the store to its limits and remove what nothing needs.
+#include "store/gc.hpp"
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
 #include "store/auto_gc.hpp"
-#include "store/gc.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -41,12 +41,12 @@ std::string plural(size_t n, const std::string &word) {
 }
 
 std::string summary(const store::GcResult &r, bool dry_run) {
-    std::string text = std::string(dry_run ? "would remove " : "removed ") +
-                       plural(r.entries, "entry") + ", " + plural(r.blobs, "blob") + " (" +
-                       format_size(r.blob_bytes) + "), " + plural(r.temps, "temporary file") +
-                       " (" + format_size(r.temp_bytes) + ") and " + plural(r.locks, "unused lock") +
-                       "; " + (dry_run ? "would free " : "freed ") +
-                       format_size(r.blob_bytes + r.temp_bytes) + "\n";
+    std::string text =
+        std::string(dry_run ? "would remove " : "removed ") + plural(r.entries, "entry") + ", " +
+        plural(r.blobs, "blob") + " (" + format_size(r.blob_bytes) + "), " +
+        plural(r.temps, "temporary file") + " (" + format_size(r.temp_bytes) + ") and " +
+        plural(r.locks, "unused lock") + "; " + (dry_run ? "would free " : "freed ") +
+        format_size(r.blob_bytes + r.temp_bytes) + "\n";
     text += std::string(dry_run ? "would keep " : "kept ") + plural(r.kept_entries, "entry") +
             " in " + format_size(r.kept_bytes) + " of blobs\n";
     if (r.recent_blobs)

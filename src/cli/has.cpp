@@ -3,8 +3,8 @@
 #include "cli/configure.hpp"
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
-#include "cli/uncached.hpp"
 #include "cli/stray_words.hpp"
+#include "cli/uncached.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 

@@ -19,13 +19,15 @@ bool valid_tag_name(const std::string &name) {
 
 store::Tag parse_tag(const std::string &text, const std::string &what) {
     auto equals = text.find('=');
-    store::Tag tag{text.substr(0, equals), equals == std::string::npos ? "" : text.substr(equals + 1)};
+    store::Tag tag{text.substr(0, equals),
+                   equals == std::string::npos ? "" : text.substr(equals + 1)};
     if (equals == std::string::npos || !valid_tag_name(tag.name))
         throw Error(what + ": '" + text +
                     "' is not a tag; write NAME=VALUE with a NAME of letters, digits, '_', '-' "
                     "or '.'");
     if (tag.value.find_first_of(",\n") != std::string::npos)
-        throw Error(what + ": the value of tag '" + tag.name + "' must not contain ',' or a newline");
+        throw Error(what + ": the value of tag '" + tag.name +
+                    "' must not contain ',' or a newline");
     return tag;
 }
 
@@ -69,7 +71,8 @@ void resolve_labels(RunOptions &options) {
             throw Error("--tag: 'name' is the entry's label; set it with --name");
         set_tag(tags, std::move(tag));
     }
-    if (options.name && (options.name->empty() || options.name->find_first_of(",\n") != std::string::npos))
+    if (options.name &&
+        (options.name->empty() || options.name->find_first_of(",\n") != std::string::npos))
         throw Error("--name: write a non-empty label without ',' or newlines");
     if (!options.name && name && !name->empty())
         options.name = name;

@@ -15,7 +15,8 @@ namespace {
 
 // Reads all of stdin into an unlinked temporary file, hashing it on the way.
 std::string copy_stdin(Fd &copy) {
-    auto [path, fd] = make_temp_file(std::filesystem::temp_directory_path().string() + "/fleche-stdin");
+    auto [path, fd] =
+        make_temp_file(std::filesystem::temp_directory_path().string() + "/fleche-stdin");
     ::unlink(path.c_str());
     Sha256 hash;
     std::vector<char> buffer(1 << 16);

@@ -21,7 +21,7 @@ struct PreparedKey {
     // Why no key can stand for the invocation (an input that cannot be
     // hashed): it must run uncached. Empty when there is a key.
     std::string unhashable;
-    Fd stdin_copy;       // with --stdin: what was read, for CMD to read again
+    Fd stdin_copy; // with --stdin: what was read, for CMD to read again
 
     std::string short_key() const { return key.substr(0, 8); }
 };

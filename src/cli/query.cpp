@@ -83,9 +83,10 @@ void print_table(store::Index &index, const std::vector<store::Entry> &entries) 
     int64_t now = now_ns();
     std::vector<std::vector<std::string>> rows = {{"KEY", "AGE", "WALL", "EXIT", "SIZE", "HITS"}};
     for (const auto &e : entries)
-        rows.push_back({store::short_key(index.database(), e.key), format_duration(now - e.stopped_ns),
-                        format_duration(e.wall_ns()), std::to_string(e.exit_code),
-                        format_size(e.log_size + e.outputs_size), std::to_string(e.hits)});
+        rows.push_back({store::short_key(index.database(), e.key),
+                        format_duration(now - e.stopped_ns), format_duration(e.wall_ns()),
+                        std::to_string(e.exit_code), format_size(e.log_size + e.outputs_size),
+                        std::to_string(e.hits)});
     std::vector<size_t> widths(rows[0].size());
     for (const auto &row : rows)
         for (size_t i = 0; i < row.size(); ++i)
@@ -159,9 +160,11 @@ Subcommand add_query(CLI::App &app, const CommandWords &) {
     auto *sub = app.add_subcommand("query", "List stored entries that match all the given filters");
     auto o = std::make_shared<QueryOptions>();
     sub->add_option("--name", o->name, "Entries whose name matches this glob")->type_name("GLOB");
-    sub->add_option("--cmd", o->command, "Entries whose command line matches this glob")->type_name("GLOB");
+    sub->add_option("--cmd", o->command, "Entries whose command line matches this glob")
+        ->type_name("GLOB");
     sub->add_option("--arg", o->arg, "Entries with this exact argument")->type_name("STRING");
-    sub->add_option("--tag", o->tags, "Entries with this tag (NAME=VALUE) or any value of it (NAME)")
+    sub->add_option("--tag", o->tags,
+                    "Entries with this tag (NAME=VALUE) or any value of it (NAME)")
         ->type_name("NAME[=VALUE]")
         ->allow_extra_args(false);
     sub->add_option("--exit", o->exit_code, "Entries whose command exited with N")->type_name("N");
@@ -169,9 +172,11 @@ Subcommand add_query(CLI::App &app, const CommandWords &) {
         ->type_name("DURATION|DATE");
     sub->add_option("--before", o->before, "Entries started before this (2h ago, or a date)")
         ->type_name("DURATION|DATE");
-    sub->add_option("--input", o->input, "Entries that declared this input path")->type_name("PATH");
+    sub->add_option("--input", o->input, "Entries that declared this input path")
+        ->type_name("PATH");
     sub->add_flag("--failed", o->failed, "Entries whose command exited with a non-zero code");
-    sub->add_option("--sort", o->sort, "Order: time (newest first, the default), duration, size or hits")
+    sub->add_option("--sort", o->sort,
+                    "Order: time (newest first, the default), duration, size or hits")
         ->type_name("ORDER");
     sub->add_option("--limit", o->limit, "At most N entries")->type_name("N");
     auto *json = sub->add_flag("--json", o->json, "Print one JSON array of entries");

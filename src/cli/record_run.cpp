@@ -6,18 +6,18 @@
 #include "exec/runner.hpp"
 #include "exec/signal_forwarding.hpp"
 #include "key/input_digest.hpp"
-#include "store/hit_log.hpp"
 #include "store/auto_gc.hpp"
 #include "store/counters.hpp"
+#include "store/hit_log.hpp"
 #include "store/output_files.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
 #include "util/text.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
-#include <cstdlib>
 #include <unistd.h>
 
 namespace fleche::cli {
@@ -109,7 +109,7 @@ store::Entry make_entry(const PreparedKey &key, const exec::RunResult &result) {
 }
 
 struct Refusal {
-    std::string reason; // empty: the run may be stored
+    std::string reason;      // empty: the run may be stored
     bool surprising = false; // worth a warning even without -v
 };
 
@@ -172,9 +172,11 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
 }
 
 // A stored run is counted with the entry; this counts one that was not.
-void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options, bool error) {
-    store::try_bump_counters(store.index().database(), entry_labels(options, key.record.argv[0]).name,
-                             key.key, {.misses = 1, .errors = error ? 1 : 0});
+void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options,
+                bool error) {
+    store::try_bump_counters(store.index().database(),
+                             entry_labels(options, key.record.argv[0]).name, key.key,
+                             {.misses = 1, .errors = error ? 1 : 0});
 }
 
 } // namespace

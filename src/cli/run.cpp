@@ -1,10 +1,10 @@
 // fleche run: replay a stored result, or run CMD and store it.
 #include "cli/closest.hpp"
 #include "cli/commands.hpp"
-#include "cli/expiry.hpp"
-#include "cli/labels.hpp"
 #include "cli/configure.hpp"
 #include "cli/direct_exec.hpp"
+#include "cli/expiry.hpp"
+#include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
 #include "cli/stray_words.hpp"
@@ -127,8 +127,7 @@ bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &opti
 // the result cannot be stored, and `lock` held when it may be). Throws Error
 // when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
-                                  const RunOptions &options,
-                                  std::optional<store::KeyLock> &lock) {
+                                  const RunOptions &options, std::optional<store::KeyLock> &lock) {
     Lookups seen;
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, seen))
@@ -151,8 +150,8 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
             return status;
     std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
-        reason = one_line_reason(store->index(), key,
-                                 entry_labels(options, key.record.argv[0]).name);
+        reason =
+            one_line_reason(store->index(), key, entry_labels(options, key.record.argv[0]).name);
     if (run_beside_other_waiters(*lock, options)) {
         if (options.verbose)
             say("miss " + key.short_key() + ": " + reason +
@@ -212,7 +211,8 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
 } // namespace
 
 Subcommand add_run(CLI::App &app, const CommandWords &command) {
-    auto *sub = app.add_subcommand("run", "Replay the stored result of CMD, or run it and store it");
+    auto *sub =
+        app.add_subcommand("run", "Replay the stored result of CMD, or run it and store it");
     sub->footer("Usage: fleche run [OPTIONS] -- CMD [ARGS...]\n");
     auto options = std::make_shared<RunOptions>();
     add_key_options(*sub, *options);

@@ -123,11 +123,14 @@ int show(const ShowOptions &options) {
 Subcommand add_show(CLI::App &app, const CommandWords &) {
     auto *sub = app.add_subcommand("show", "Print a stored entry: key record, metadata, outputs");
     auto options = std::make_shared<ShowOptions>();
-    sub->add_option("KEY", options->key, "The entry's key or a unique prefix (at least 4 hex digits)")
+    sub->add_option("KEY", options->key,
+                    "The entry's key or a unique prefix (at least 4 hex digits)")
         ->required();
     auto *out = sub->add_flag("--stdout", options->stdout_only, "Print only the captured stdout");
-    auto *err = sub->add_flag("--stderr", options->stderr_only, "Print only the captured stderr (on stdout)");
-    auto *log = sub->add_flag("--log", options->log, "Replay stdout and stderr in their original order");
+    auto *err = sub->add_flag("--stderr", options->stderr_only,
+                              "Print only the captured stderr (on stdout)");
+    auto *log =
+        sub->add_flag("--log", options->log, "Replay stdout and stderr in their original order");
     auto *json = sub->add_flag("--json", options->json, "Print everything as one JSON object");
     for (auto *a : {out, err, log, json})
         for (auto *b : {out, err, log, json})

@@ -79,7 +79,8 @@ std::string hit_rate(const store::Counters &c) {
     if (c.hits + c.misses == 0)
         return "-";
     char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%.1f%%", 100.0 * double(c.hits) / double(c.hits + c.misses));
+    std::snprintf(buffer, sizeof buffer, "%.1f%%",
+                  100.0 * double(c.hits) / double(c.hits + c.misses));
     return buffer;
 }
 
@@ -113,7 +114,8 @@ void print_total(const store::Counters &c, const Holdings &h, const BlobSizes &b
     line("time saved", format_duration(c.saved_ns));
 }
 
-void print_by_name(const std::vector<store::Counters> &rows, std::map<std::string, Holdings> &held) {
+void print_by_name(const std::vector<store::Counters> &rows,
+                   std::map<std::string, Holdings> &held) {
     std::printf("%-20s %8s %8s %8s %8s %8s %8s %8s %10s\n", "NAME", "HITS", "MISSES", "STORED",
                 "ERRORS", "HIT%", "ENTRIES", "SIZE", "SAVED");
     for (const auto &c : rows) {
@@ -126,7 +128,8 @@ void print_by_name(const std::vector<store::Counters> &rows, std::map<std::strin
 }
 
 // Per name: the counters of every name that has counters or entries.
-std::vector<store::Counters> by_name_rows(store::Database &db, const std::map<std::string, Holdings> &held) {
+std::vector<store::Counters> by_name_rows(store::Database &db,
+                                          const std::map<std::string, Holdings> &held) {
     std::map<std::string, store::Counters> rows;
     for (const auto &c : store::read_counters(db, true))
         rows[c.name] = c;
@@ -188,7 +191,8 @@ Subcommand add_stats(CLI::App &app, const CommandWords &) {
     auto o = std::make_shared<StatsOptions>();
     sub->add_option("--by", o->by, "One line per entry name")->type_name("name");
     sub->add_flag("--json", o->json, "Print one JSON object");
-    sub->add_flag("--zero", o->zero, "Reset the counters (hits, misses, stored, errors, time saved)");
+    sub->add_flag("--zero", o->zero,
+                  "Reset the counters (hits, misses, stored, errors, time saved)");
     return {sub, [o] { return stats(*o); }};
 }
 

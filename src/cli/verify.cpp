@@ -1,8 +1,8 @@
 // fleche verify: check every blob and entry of the store; --repair drops
 // what is broken.
+#include "store/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/configure.hpp"
-#include "store/verify.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -59,9 +59,9 @@ int verify(bool repair) {
     write_all(STDOUT_FILENO, report(result, repair));
     if (result.problems.empty() || (repair && !result.index_damaged))
         return 0;
-    say(result.index_damaged
-            ? "the index is damaged; move index.sqlite away to start an empty one"
-            : "the store has problems; 'fleche verify --repair' drops the broken entries and blobs");
+    say(result.index_damaged ? "the index is damaged; move index.sqlite away to start an empty one"
+                             : "the store has problems; 'fleche verify --repair' drops the broken "
+                               "entries and blobs");
     return 1;
 }
 

@@ -105,7 +105,9 @@ std::optional<int64_t> Config::number(std::string_view name) const {
     return std::nullopt;
 }
 
-bool Config::flag(std::string_view name) const { return std::get<bool>(get(name).value); }
+bool Config::flag(std::string_view name) const {
+    return std::get<bool>(get(name).value);
+}
 
 std::string Config::store_dir() const {
     auto *dir = std::get_if<std::string>(&get("store.dir").value);
@@ -118,20 +120,36 @@ std::optional<uint64_t> Config::max_size() const {
     return std::nullopt;
 }
 
-std::optional<int64_t> Config::max_age_ns() const { return number("store.max_age"); }
-int Config::compression() const { return static_cast<int>(*number("store.compression")); }
+std::optional<int64_t> Config::max_age_ns() const {
+    return number("store.max_age");
+}
+int Config::compression() const {
+    return static_cast<int>(*number("store.compression"));
+}
 std::vector<std::string> Config::env() const {
     return std::get<std::vector<std::string>>(get("run.env").value);
 }
-bool Config::cache_failures() const { return flag("run.cache_failures"); }
+bool Config::cache_failures() const {
+    return flag("run.cache_failures");
+}
 key::ToolIdentity Config::tool() const {
     return key::parse_tool_identity(std::get<std::string>(get("run.tool").value), "run.tool");
 }
-std::optional<int64_t> Config::ttl_ns() const { return number("run.ttl"); }
-std::optional<int64_t> Config::stale_ns() const { return number("run.stale"); }
-bool Config::disable() const { return flag("run.disable"); }
-bool Config::refresh() const { return flag("run.refresh"); }
-bool Config::readonly() const { return flag("run.readonly"); }
+std::optional<int64_t> Config::ttl_ns() const {
+    return number("run.ttl");
+}
+std::optional<int64_t> Config::stale_ns() const {
+    return number("run.stale");
+}
+bool Config::disable() const {
+    return flag("run.disable");
+}
+bool Config::refresh() const {
+    return flag("run.refresh");
+}
+bool Config::readonly() const {
+    return flag("run.readonly");
+}
 std::optional<std::string> Config::tags() const {
     if (auto *text = std::get_if<std::string>(&get("run.tags").value))
         return *text;

@@ -62,8 +62,12 @@ std::string quoted(const std::string &text) {
 
 } // namespace
 
-std::span<const KeyInfo> setting_keys() { return settings_table; }
-std::span<const KeyInfo> rule_keys() { return rule_table; }
+std::span<const KeyInfo> setting_keys() {
+    return settings_table;
+}
+std::span<const KeyInfo> rule_keys() {
+    return rule_table;
+}
 
 const KeyInfo *find_key(std::span<const KeyInfo> keys, std::string_view name) {
     for (const auto &key : keys)

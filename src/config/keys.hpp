@@ -27,7 +27,7 @@ enum class Type {
 };
 
 struct KeyInfo {
-    std::string_view name;        // "store.dir", "rule.inputs"
+    std::string_view name; // "store.dir", "rule.inputs"
     Type type;
     const char *env;              // the FLECHE_* variable that sets it, or nullptr
     std::string_view description; // one line, for `fleche config` and errors

@@ -61,7 +61,8 @@ class FileReader {
         std::string prefix = name.substr(0, name.find('.') + 1);
         for (const auto &k : allowed)
             if (k.in_files && k.name.starts_with(prefix))
-                list += (list.empty() ? "" : ", ") + std::string(k.name.substr(k.name.find('.') + 1));
+                list +=
+                    (list.empty() ? "" : ", ") + std::string(k.name.substr(k.name.find('.') + 1));
         throw Error(at(key.source()) + ": unknown key '" + name + "'; " + section +
                     " allows: " + list);
     }
@@ -84,11 +85,11 @@ class FileReader {
         }
     }
 
-    void setting(FileLayer &layer, const std::string &name, const toml::key &key, toml::node &node) {
+    void setting(FileLayer &layer, const std::string &name, const toml::key &key,
+                 toml::node &node) {
         const KeyInfo *info = find_key(setting_keys(), name);
         if (!info || !info->in_files)
-            unknown(key, name, setting_keys(),
-                    name.starts_with("store.") ? "[store]" : "[run]");
+            unknown(key, name, setting_keys(), name.starts_with("store.") ? "[store]" : "[run]");
         layer.settings.emplace_back(name, parse(*info, node));
     }
 
@@ -137,8 +138,8 @@ class FileReader {
         std::string where = at(node.source()) + ": " + std::string(key.name);
         Setting setting;
         setting.source = path_ + ":" + std::to_string(node.source().begin.line);
-        bool numeric = key.type == Type::size || key.type == Type::duration ||
-                       key.type == Type::integer;
+        bool numeric =
+            key.type == Type::size || key.type == Type::duration || key.type == Type::integer;
         if (key.type == Type::boolean && node.is_boolean()) {
             setting.value = node.as_boolean()->get();
         } else if (numeric && node.is_integer()) {
@@ -209,6 +210,8 @@ class FileReader {
 
 } // namespace
 
-FileLayer read_file(const std::string &path) { return FileReader(path).read(); }
+FileLayer read_file(const std::string &path) {
+    return FileReader(path).read();
+}
 
 } // namespace fleche::config

@@ -16,10 +16,9 @@ LogEncoder::LogEncoder(Sink sink) : sink_(std::move(sink)) {
 
 void LogEncoder::emit(const char *data, size_t size) {
     uint32_t n = static_cast<uint32_t>(size);
-    char header[chunk_header_size] = {static_cast<char>(stream_), static_cast<char>(n & 0xff),
-                                      static_cast<char>((n >> 8) & 0xff),
-                                      static_cast<char>((n >> 16) & 0xff),
-                                      static_cast<char>((n >> 24) & 0xff)};
+    char header[chunk_header_size] = {
+        static_cast<char>(stream_), static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+        static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
     sink_(header, sizeof header);
     sink_(data, n);
 }
@@ -83,7 +82,9 @@ void LogDecoder::feed(const char *data, size_t size) {
         size -= take;
         if (pending_.size() < chunk_header_size)
             continue;
-        auto byte = [&](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(pending_[i])); };
+        auto byte = [&](int i) {
+            return static_cast<uint32_t>(static_cast<unsigned char>(pending_[i]));
+        };
         if (byte(0) < 1 || byte(0) > 3)
             throw Error("the stored output log has an unknown stream tag");
         stream_ = static_cast<Stream>(byte(0));

@@ -6,10 +6,10 @@
 #include "util/sha256.hpp"
 #include "util/test_hook.hpp"
 
-#include <cerrno>
-#include <fcntl.h>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <fcntl.h>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -25,7 +25,9 @@ constexpr uint64_t parallel_threshold = 8 << 20;
 // still change without its stamp changing.
 constexpr int64_t racy_window_ns = 2'000'000'000;
 
-int64_t ns_of(const timespec &ts) { return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec; }
+int64_t ns_of(const timespec &ts) {
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 } // namespace
 

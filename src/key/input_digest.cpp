@@ -16,7 +16,9 @@ namespace fleche::key {
 
 namespace {
 
-bool is_executable(const struct stat &st) { return (st.st_mode & S_IXUSR) != 0; }
+bool is_executable(const struct stat &st) {
+    return (st.st_mode & S_IXUSR) != 0;
+}
 
 // What a FIFO, socket or device would give CMD is not a file's content: no
 // digest can stand for it, and reading one may never end.

@@ -65,18 +65,17 @@ void merge_by_name(const std::vector<T> &a, const std::vector<T> &b, Name name, 
 }
 
 void diff_env(const KeyRecord &a, const KeyRecord &b, Lines &out) {
-    merge_by_name(a.env, b.env, [](auto &e) { return e.name; },
-                  [&](const std::string &name, const EnvValue *x, const EnvValue *y) {
-                      std::string where = "env " + name + ": ";
-                      if (!x)
-                          out.push_back(where + "now in the key (" + optional_text(y->value) + ")");
-                      else if (!y)
-                          out.push_back(where + "no longer in the key (was " +
-                                        optional_text(x->value) + ")");
-                      else if (x->value != y->value)
-                          out.push_back(where + optional_text(x->value) + " -> " +
-                                        optional_text(y->value));
-                  });
+    merge_by_name(
+        a.env, b.env, [](auto &e) { return e.name; },
+        [&](const std::string &name, const EnvValue *x, const EnvValue *y) {
+            std::string where = "env " + name + ": ";
+            if (!x)
+                out.push_back(where + "now in the key (" + optional_text(y->value) + ")");
+            else if (!y)
+                out.push_back(where + "no longer in the key (was " + optional_text(x->value) + ")");
+            else if (x->value != y->value)
+                out.push_back(where + optional_text(x->value) + " -> " + optional_text(y->value));
+        });
 }
 
 std::string kind_words(InputKind kind) {
@@ -108,26 +107,28 @@ std::string input_change(const InputDigest &x, const InputDigest &y) {
 }
 
 void diff_inputs(const KeyRecord &a, const KeyRecord &b, Lines &out) {
-    merge_by_name(a.inputs, b.inputs, [](auto &i) { return i.path; },
-                  [&](const std::string &path, const InputDigest *x, const InputDigest *y) {
-                      std::string where = "input " + path + ": ";
-                      if (!x)
-                          out.push_back(where + "newly declared");
-                      else if (!y)
-                          out.push_back(where + "no longer declared");
-                      else if (!(*x == *y))
-                          out.push_back(where + input_change(*x, *y));
-                  });
+    merge_by_name(
+        a.inputs, b.inputs, [](auto &i) { return i.path; },
+        [&](const std::string &path, const InputDigest *x, const InputDigest *y) {
+            std::string where = "input " + path + ": ";
+            if (!x)
+                out.push_back(where + "newly declared");
+            else if (!y)
+                out.push_back(where + "no longer declared");
+            else if (!(*x == *y))
+                out.push_back(where + input_change(*x, *y));
+        });
 }
 
 void diff_outputs(const KeyRecord &a, const KeyRecord &b, Lines &out) {
-    merge_by_name(a.outputs, b.outputs, [](auto &o) { return o; },
-                  [&](const std::string &path, const std::string *x, const std::string *y) {
-                      if (!x)
-                          out.push_back("output " + path + ": newly declared");
-                      else if (!y)
-                          out.push_back("output " + path + ": no longer declared");
-                  });
+    merge_by_name(
+        a.outputs, b.outputs, [](auto &o) { return o; },
+        [&](const std::string &path, const std::string *x, const std::string *y) {
+            if (!x)
+                out.push_back("output " + path + ": newly declared");
+            else if (!y)
+                out.push_back("output " + path + ": no longer declared");
+        });
 }
 
 } // namespace

@@ -100,6 +100,8 @@ std::string KeyRecord::encode() const {
     return out;
 }
 
-std::string KeyRecord::key() const { return sha256_hex(encode()); }
+std::string KeyRecord::key() const {
+    return sha256_hex(encode());
+}
 
 } // namespace fleche::key

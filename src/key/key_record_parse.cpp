@@ -137,7 +137,8 @@ std::optional<KeyRecord> KeyRecord::parse(const std::string &encoded) {
     while (pos < encoded.size()) {
         LineReader in(encoded, pos);
         std::string field;
-        if (!in.field(field) || !in.space() || !parse_element(field, in, record) || !in.end_of_line())
+        if (!in.field(field) || !in.space() || !parse_element(field, in, record) ||
+            !in.end_of_line())
             return std::nullopt;
         pos = in.pos();
     }

@@ -6,11 +6,11 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <sys/wait.h>
 #include <cstdlib>
-#include <functional>
 #include <fcntl.h>
+#include <functional>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fleche::key {
@@ -104,7 +104,8 @@ void add_interpreters(const std::string &script, Tool &tool, int depth, const Fi
 std::string version_output(const std::string &command) {
     FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
     if (!pipe)
-        throw Error(errno_message("cannot run the tool's version command '" + command + "'", errno));
+        throw Error(
+            errno_message("cannot run the tool's version command '" + command + "'", errno));
     std::string output;
     char buffer[4096];
     while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))

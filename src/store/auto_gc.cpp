@@ -13,7 +13,9 @@ namespace fleche::store {
 
 namespace {
 
-std::string stamp_path(const Store &store) { return store.dir() + "/gc.stamp"; }
+std::string stamp_path(const Store &store) {
+    return store.dir() + "/gc.stamp";
+}
 
 bool due(const std::string &stamp) {
     struct stat st;

@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <memory>
 #include <optional>
+#include <sys/stat.h>
 #include <vector>
 #include <zstd.h>
 
@@ -98,8 +98,8 @@ std::string decompress(const std::string &path, const Sink &sink) {
             ZSTD_outBuffer output{out.get(), out_size, 0};
             size_t ret = ZSTD_decompressStream(dctx.ctx, &output, &input);
             if (ZSTD_isError(ret))
-                throw BlobCorrupt("blob '" + path + "' cannot be decompressed: " +
-                                  ZSTD_getErrorName(ret));
+                throw BlobCorrupt("blob '" + path +
+                                  "' cannot be decompressed: " + ZSTD_getErrorName(ret));
             emit(out.get(), output.pos);
             if (ret == 0) {
                 if (frame_done || input.pos < input.size)
@@ -219,8 +219,7 @@ struct BlobWriter::Zstd {
     ~Zstd() { ZSTD_freeCCtx(ctx); }
 };
 
-BlobWriter::BlobWriter(const BlobStore &store)
-    : store_(store), tmp_(store.root() + "/tmp/blob") {}
+BlobWriter::BlobWriter(const BlobStore &store) : store_(store), tmp_(store.root() + "/tmp/blob") {}
 
 BlobWriter::~BlobWriter() = default;
 
@@ -249,8 +248,8 @@ void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
     ZSTD_inBuffer input{data, size, 0};
     for (;;) {
         ZSTD_outBuffer output{zstd_->out.data(), zstd_->out.size(), 0};
-        size_t left = ZSTD_compressStream2(zstd_->ctx, &output, &input,
-                                           end ? ZSTD_e_end : ZSTD_e_continue);
+        size_t left =
+            ZSTD_compressStream2(zstd_->ctx, &output, &input, end ? ZSTD_e_end : ZSTD_e_continue);
         if (ZSTD_isError(left))
             throw Error(std::string("compression failed: ") + ZSTD_getErrorName(left));
         if (!write_all(tmp_.fd(), zstd_->out.data(), output.pos))

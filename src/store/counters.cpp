@@ -15,10 +15,11 @@ int64_t shard_of(const std::string &key) {
 
 void bump_counters(Database &db, const std::string &name, const std::string &key,
                    const CounterDelta &d) {
-    Statement upsert(db, "INSERT INTO counters(name, shard, hits, misses, stored, errors, saved_ns) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name, shard) DO UPDATE SET "
-                         "hits = hits + ?3, misses = misses + ?4, stored = stored + ?5, "
-                         "errors = errors + ?6, saved_ns = saved_ns + ?7");
+    Statement upsert(db,
+                     "INSERT INTO counters(name, shard, hits, misses, stored, errors, saved_ns) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name, shard) DO UPDATE SET "
+                     "hits = hits + ?3, misses = misses + ?4, stored = stored + ?5, "
+                     "errors = errors + ?6, saved_ns = saved_ns + ?7");
     upsert.bind(1, name).bind(2, shard_of(key)).bind(3, d.hits).bind(4, d.misses);
     upsert.bind(5, d.stored).bind(6, d.errors).bind(7, d.saved_ns);
     upsert.run();
@@ -46,7 +47,9 @@ std::vector<Counters> read_counters(Database &db, bool by_name) {
     return rows;
 }
 
-void reset_counters(Database &db) { db.exec("DELETE FROM counters"); }
+void reset_counters(Database &db) {
+    db.exec("DELETE FROM counters");
+}
 
 std::vector<Tag> read_tags(Database &db, const std::string &key) {
     Statement query(db, "SELECT name, value FROM tags WHERE key = ? ORDER BY name");

@@ -11,7 +11,9 @@ namespace fleche::store {
 namespace {
 
 // "<length>:<bytes>", as the key record spells a string (see key_record.hpp).
-std::string record_str(const std::string &text) { return std::to_string(text.size()) + ":" + text; }
+std::string record_str(const std::string &text) {
+    return std::to_string(text.size()) + ":" + text;
+}
 
 // fleche_record_has(key_record, element, value): 1 when the parsed key record
 // has `value` as a whole argv word (element 'argv') or declared input path
@@ -45,7 +47,9 @@ struct Conditions {
     std::string sql;
     std::vector<std::function<void(Statement &, int)>> binds;
 
-    void add(const std::string &condition) { sql += (sql.empty() ? " WHERE " : " AND ") + condition; }
+    void add(const std::string &condition) {
+        sql += (sql.empty() ? " WHERE " : " AND ") + condition;
+    }
     void add(const std::string &condition, std::string value) {
         add(condition);
         binds.push_back([value](Statement &s, int i) { s.bind(i, value); });
@@ -74,8 +78,7 @@ Conditions conditions_of(const EntryFilter &f) {
     }
     for (const auto &tag : f.tags) {
         if (tag.value) {
-            c.add("EXISTS(SELECT 1 FROM tags t WHERE t.key = entries.key AND t.name = ?",
-                  tag.name);
+            c.add("EXISTS(SELECT 1 FROM tags t WHERE t.key = entries.key AND t.name = ?", tag.name);
             c.sql += " AND t.value = ?)";
             std::string value = *tag.value;
             c.binds.push_back([value](Statement &s, int i) { s.bind(i, value); });

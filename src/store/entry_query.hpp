@@ -24,10 +24,10 @@ struct EntryFilter {
     std::optional<std::string> argument;     // one argument exactly
     std::vector<TagFilter> tags;
     std::optional<int> exit_code;
-    bool failed = false;                     // exit code not 0
-    std::optional<int64_t> since_ns;         // started at or after
-    std::optional<int64_t> before_ns;        // started before
-    std::optional<std::string> input;        // declared input path (normalised)
+    bool failed = false;              // exit code not 0
+    std::optional<int64_t> since_ns;  // started at or after
+    std::optional<int64_t> before_ns; // started before
+    std::optional<std::string> input; // declared input path (normalised)
     EntryOrder order = EntryOrder::newest;
     std::optional<int64_t> limit;
 };

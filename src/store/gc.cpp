@@ -74,8 +74,8 @@ std::vector<EntryRef> evict(Store &store, std::vector<EntryRef> entries,
     return kept;
 }
 
-void sweep_orphans(const Store &store, const std::vector<EntryRef> &kept, bool dry_run,
-                   int64_t now, GcResult &result, const Report &verbose) {
+void sweep_orphans(const Store &store, const std::vector<EntryRef> &kept, bool dry_run, int64_t now,
+                   GcResult &result, const Report &verbose) {
     std::unordered_set<std::string> referenced;
     for (const auto &entry : kept)
         referenced.insert(entry.blobs.begin(), entry.blobs.end());
@@ -84,8 +84,8 @@ void sweep_orphans(const Store &store, const std::vector<EntryRef> &kept, bool d
             result.kept_bytes += blob.size;
             continue;
         }
-        bool removed = dry_run ? blob.mtime_ns < now - blob_grace_ns
-                               : remove_orphan_blob(store, blob, now);
+        bool removed =
+            dry_run ? blob.mtime_ns < now - blob_grace_ns : remove_orphan_blob(store, blob, now);
         if (!removed) {
             ++result.recent_blobs;
             result.kept_bytes += blob.size;

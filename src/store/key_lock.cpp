@@ -52,8 +52,8 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
             if (errno != EWOULDBLOCK && errno != EINTR)
                 throw Error(errno_message("cannot lock '" + path + "'", errno));
             waited_ = waited_ || errno == EWOULDBLOCK;
-            if (told || std::chrono::steady_clock::now() - start >=
-                            std::chrono::milliseconds(notice_ms)) {
+            if (told ||
+                std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(notice_ms)) {
                 if (!told)
                     on_wait();
                 told = true;

@@ -17,7 +17,8 @@ std::vector<EntryRef> list_entries(Index &index) {
     while (rows.step())
         entries.push_back({rows.text(0), rows.text(1), rows.integer(2), {rows.text(3)}});
     std::vector<std::pair<std::string, std::string>> output_blobs;
-    Statement outputs(db, "SELECT key, blob FROM outputs WHERE blob IS NOT NULL ORDER BY key, path");
+    Statement outputs(db,
+                      "SELECT key, blob FROM outputs WHERE blob IS NOT NULL ORDER BY key, path");
     while (outputs.step())
         output_blobs.emplace_back(outputs.text(0), outputs.text(1));
     if (output_blobs.empty()) // most entries of a large store may have none: skip the map

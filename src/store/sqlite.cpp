@@ -57,7 +57,8 @@ Database::Database(const std::string &path, bool create) : path_(path) {
 Database::Database(const std::string &path, ReadOnly) : path_(path) {
     struct stat st;
     std::string mode = ::stat((path + "-wal").c_str(), &st) == 0 ? "?mode=ro" : "?immutable=1";
-    db_ = open_database(file_uri(path) + mode, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+    db_ = open_database(file_uri(path) + mode,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                         "the index '" + path + "' for reading");
 }
 
@@ -87,7 +88,9 @@ Statement::Statement(Database &db, const char *sql) : db_(db) {
         db.fail("cannot prepare a query");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement &Statement::bind(int index, std::string_view text) {
     sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -128,7 +131,9 @@ std::string Statement::text(int column) const {
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : "";
 }
 
-int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
 
 bool Statement::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;

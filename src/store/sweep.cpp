@@ -33,8 +33,8 @@ void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result
         ++result.temps;
         result.temp_bytes += static_cast<uint64_t>(st.st_size);
         if (verbose)
-            verbose(std::string(dry_run ? "would remove" : "removed") + " temporary file " +
-                    path + " (" + format_size(static_cast<uint64_t>(st.st_size)) + ")");
+            verbose(std::string(dry_run ? "would remove" : "removed") + " temporary file " + path +
+                    " (" + format_size(static_cast<uint64_t>(st.st_size)) + ")");
     }
 }
 

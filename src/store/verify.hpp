@@ -19,7 +19,7 @@ struct VerifyResult {
     bool index_damaged = false;        // not repairable by verify
     std::vector<std::string> broken_entries;
     std::vector<std::string> damaged_blobs; // paths
-    size_t orphans = 0; // blobs no entry references: harmless, gc removes them
+    size_t orphans = 0;                     // blobs no entry references: harmless, gc removes them
     uint64_t orphan_bytes = 0;
     size_t damaged_orphans = 0; // of those, damaged: left by a repair run, say
     // with repair

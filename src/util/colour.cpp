@@ -11,6 +11,8 @@ bool use_colour(int fd) {
     return ::isatty(fd) && !(no_colour && *no_colour) && !(term && std::string(term) == "dumb");
 }
 
-std::string dim(const std::string &text, bool on) { return on ? "\033[2m" + text + "\033[0m" : text; }
+std::string dim(const std::string &text, bool on) {
+    return on ? "\033[2m" + text + "\033[0m" : text;
+}
 
 } // namespace fleche

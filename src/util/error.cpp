@@ -21,9 +21,13 @@ void write_line(const std::string &line) {
 }
 } // namespace
 
-void warn(const std::string &message) { write_line("fleche: warning: " + message); }
+void warn(const std::string &message) {
+    write_line("fleche: warning: " + message);
+}
 
-void say(const std::string &message) { write_line("fleche: " + message); }
+void say(const std::string &message) {
+    write_line("fleche: " + message);
+}
 
 std::string errno_message(const std::string &what, int err) {
     return what + ": " + std::strerror(err);

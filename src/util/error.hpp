@@ -23,7 +23,7 @@ namespace fleche {
 
 // Exit statuses of fleche itself, following env(1), timeout(1) and nice(1).
 enum ExitStatus : int {
-    exit_failure = 125,       // usage, configuration or store error
+    exit_failure = 125,        // usage, configuration or store error
     exit_cannot_execute = 126, // CMD exists but cannot be executed
     exit_not_found = 127,      // CMD not found
 };

@@ -44,7 +44,9 @@ class Fd {
 ssize_t read_some(int fd, void *buffer, size_t size);
 // Writes everything or returns false with errno set.
 bool write_all(int fd, const void *data, size_t size);
-inline bool write_all(int fd, std::string_view text) { return write_all(fd, text.data(), text.size()); }
+inline bool write_all(int fd, std::string_view text) {
+    return write_all(fd, text.data(), text.size());
+}
 // Whole file into memory; throws Error.
 std::string read_file(const std::string &path);
 // The rest of an open file; throws Error naming `path`.

@@ -3,9 +3,9 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
-#include <algorithm>
 #include <memory>
 #include <sys/stat.h>
 
@@ -17,7 +17,9 @@ Digest Sha256::finish() {
     return digest;
 }
 
-std::string Sha256::finish_hex() { return to_hex(finish()); }
+std::string Sha256::finish_hex() {
+    return to_hex(finish());
+}
 
 std::string to_hex(const Digest &digest) {
     static const char hex[] = "0123456789abcdef";

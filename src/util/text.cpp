@@ -16,7 +16,8 @@ std::string format_duration(int64_t ns) {
     else if (s < 60)
         std::snprintf(buffer, sizeof buffer, "%.2fs", ms / 1000);
     else if (s < 3600)
-        std::snprintf(buffer, sizeof buffer, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+        std::snprintf(buffer, sizeof buffer, "%lldm%02llds", (long long)(s / 60),
+                      (long long)(s % 60));
     else if (s < 86400)
         std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", (long long)(s / 3600),
                       (long long)(s % 3600 / 60));
@@ -93,10 +94,10 @@ std::string join(const std::vector<std::string> &argv, bool escape) {
     for (const auto &arg : argv) {
         if (!out.empty())
             out += ' ';
-        bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                           "0123456789-_./=:,+@%") ==
-                                         std::string::npos;
+        bool plain =
+            !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                  "0123456789-_./=:,+@%") == std::string::npos;
         if (plain) {
             out += arg;
         } else if (escape && !all_safe(arg)) {

@@ -64,8 +64,11 @@ uint64_t parse_size(const std::string &text, const std::string &what) {
         double factor = 0;
         if (unit.empty())
             factor = 1;
-        else if (unit.size() == 1 && units.find(static_cast<char>(std::toupper(unit[0]))) != std::string::npos)
-            factor = std::pow(1024.0, static_cast<double>(units.find(static_cast<char>(std::toupper(unit[0]))) + 1));
+        else if (unit.size() == 1 &&
+                 units.find(static_cast<char>(std::toupper(unit[0]))) != std::string::npos)
+            factor = std::pow(
+                1024.0,
+                static_cast<double>(units.find(static_cast<char>(std::toupper(unit[0]))) + 1));
         if (factor > 0 && number * factor < 1.8e19)
             return static_cast<uint64_t>(std::llround(number * factor));
     }

@@ -1,7 +1,7 @@
-#include "store/blob.hpp"
-#include "store/store.hpp"
 #include "random_bytes.hpp"
 #include "scratch_dir.hpp"
+#include "store/blob.hpp"
+#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/sha256.hpp"
@@ -50,8 +50,8 @@ TEST_CASE("a damaged blob is reported, never returned") {
     ScratchDir dir;
     Store store(dir.path().string() + "/store");
     // streamed and compressed, small and compressed, small and stored raw
-    for (std::string content : {random_bytes(100000), std::string(3000, 'x') + "y",
-                                random_bytes(1000)}) {
+    for (std::string content :
+         {random_bytes(100000), std::string(3000, 'x') + "y", random_bytes(1000)}) {
         std::string digest = write_blob(store.blobs(), content);
         std::string path = store.blobs().path_of(digest);
         std::string good = read_file(path);
@@ -59,8 +59,9 @@ TEST_CASE("a damaged blob is reported, never returned") {
         auto damage = [&](const std::function<void()> &how) {
             how();
             std::string seen;
-            CHECK_THROWS_AS(store.blobs().read(digest, [&](const char *p, size_t n) { seen.append(p, n); }),
-                            BlobCorrupt);
+            CHECK_THROWS_AS(
+                store.blobs().read(digest, [&](const char *p, size_t n) { seen.append(p, n); }),
+                BlobCorrupt);
             CHECK(seen.empty());
             std::filesystem::remove(path);
             std::ofstream(path, std::ios::binary) << good;

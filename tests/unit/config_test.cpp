@@ -53,7 +53,8 @@ TEST_CASE("without files the defaults apply, and the store follows XDG_CACHE_HOM
 TEST_CASE("user config < farther fleche.toml < closer fleche.toml < variables") {
     ScratchDir dir;
     std::string top = dir.path().string();
-    dir.write("xdg/fleche/config.toml", "[store]\nmax_size = \"1G\"\nmax_age = \"1d\"\ncompression = 5\n");
+    dir.write("xdg/fleche/config.toml",
+              "[store]\nmax_size = \"1G\"\nmax_age = \"1d\"\ncompression = 5\n");
     dir.write("fleche.toml", "root = true\n[store]\nmax_size = \"2G\"\nmax_age = \"2d\"\n");
     dir.write("a/fleche.toml", "[store]\nmax_size = \"3G\"\n");
     FakeEnvironment env{{{"XDG_CONFIG_HOME", top + "/xdg"}, {"HOME", "/h"}}};
@@ -117,20 +118,25 @@ TEST_CASE("errors name the file, line and column, and what is allowed") {
     dir.write("fleche.toml", "root = true\n[store\n");
     CHECK(error_of(dir.path().string(), env).starts_with(file + ":2:7: "));
     dir.write("fleche.toml", "root = true\n[store]\nsise = 1\n");
-    CHECK(error_of(dir.path().string(), env) ==
-          file + ":3:1: unknown key 'store.sise'; [store] allows: dir, max_size, max_age, compression");
+    CHECK(
+        error_of(dir.path().string(), env) ==
+        file +
+            ":3:1: unknown key 'store.sise'; [store] allows: dir, max_size, max_age, compression");
     dir.write("fleche.toml", "root = true\n[run]\ncache_failures = \"yes\"\n");
     CHECK(error_of(dir.path().string(), env) ==
           file + ":3:18: run.cache_failures takes true or false, not a string");
     dir.write("fleche.toml", "root = true\n[store]\nmax_age = \"3 days\"\n");
-    CHECK(error_of(dir.path().string(), env).starts_with(file + ":3:11: store.max_age: '3 days' is not a duration"));
+    CHECK(error_of(dir.path().string(), env)
+              .starts_with(file + ":3:11: store.max_age: '3 days' is not a duration"));
     dir.write("fleche.toml", "root = true\n[run]\ntool = \"sha1\"\n");
     CHECK(error_of(dir.path().string(), env) ==
-          file + ":3:8: run.tool is 'sha1'; allowed: \"content\", \"mtime\", \"version:CMD ARGS\" or \"string:TEXT\"");
+          file + ":3:8: run.tool is 'sha1'; allowed: \"content\", \"mtime\", \"version:CMD ARGS\" "
+                 "or \"string:TEXT\"");
     dir.write("fleche.toml", "root = true\n[[rule]]\nsalt = \"x\"\n");
     CHECK(error_of(dir.path().string(), env).find("a [[rule]] needs match") != std::string::npos);
     dir.write("fleche.toml", "root = true\n[[rule]]\nmatch = [\"x\"]\ninputs = [1]\n");
-    CHECK(error_of(dir.path().string(), env).starts_with(file + ":4:11: rule.inputs takes an array"));
+    CHECK(
+        error_of(dir.path().string(), env).starts_with(file + ":4:11: rule.inputs takes an array"));
 }
 
 TEST_CASE("every list-valued key also takes one string") {
@@ -225,7 +231,8 @@ TEST_CASE("variables are checked: a bad value names the variable") {
           "FLECHE_READONLY is 'maybe'; allowed: 1 or 0 (also true/false, yes/no, on/off)");
     CHECK(error_of(dir.path().string(), FakeEnvironment{{{"FLECHE_MAX_SIZE", "lots"}}})
               .starts_with("FLECHE_MAX_SIZE: 'lots' is not a size"));
-    Config config = load(dir.path().string(), FakeEnvironment{{{"FLECHE_READONLY", "1"}}}.function());
+    Config config =
+        load(dir.path().string(), FakeEnvironment{{{"FLECHE_READONLY", "1"}}}.function());
     CHECK(config.readonly());
     CHECK(config.get("run.readonly").source == "FLECHE_READONLY");
 }
@@ -238,7 +245,8 @@ TEST_CASE("the repository's example fleche.toml loads and changes no default") {
     Config defaults, loaded;
     apply(loaded, layer);
     for (const auto &key : setting_keys())
-        CHECK_MESSAGE(format_value(key, loaded.get(key.name)) == format_value(key, defaults.get(key.name)),
+        CHECK_MESSAGE(format_value(key, loaded.get(key.name)) ==
+                          format_value(key, defaults.get(key.name)),
                       key.name);
 }
 
@@ -247,7 +255,8 @@ TEST_CASE("the repository's example fleche.toml, uncommented, is valid") {
     std::ifstream in(std::string(FLECHE_SOURCE_DIR) + "/fleche.toml");
     std::string line, text;
     while (std::getline(in, line)) {
-        if (line.starts_with("# ") && (line.find(" = ") != std::string::npos || line.starts_with("# [")))
+        if (line.starts_with("# ") &&
+            (line.find(" = ") != std::string::npos || line.starts_with("# [")))
             line = line.substr(2);
         else if (line.starts_with("# # "))
             line = line.substr(2);

@@ -1,5 +1,5 @@
-#include "store/gc.hpp"
 #include "scratch_dir.hpp"
+#include "store/gc.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,7 +14,9 @@ std::vector<EntryRef> sample() {
             {"old", "c", 100, {"l3"}}};
 }
 
-uint64_t ten(const std::string &) { return 10; }
+uint64_t ten(const std::string &) {
+    return 10;
+}
 
 } // namespace
 

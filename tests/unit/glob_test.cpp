@@ -1,5 +1,5 @@
-#include "util/glob.hpp"
 #include "scratch_dir.hpp"
+#include "util/glob.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,8 +14,7 @@ TEST_CASE("globs match within a component and ** across directories") {
     dir.write("src/.hidden.c", "");
     CHECK(expand_glob("*.c") == std::vector<std::string>{"a.c"});
     CHECK(expand_glob("src/*.c") == std::vector<std::string>{"src/x.c"});
-    CHECK(expand_glob("**/*.c") ==
-          std::vector<std::string>{"a.c", "src/deep/y.c", "src/x.c"});
+    CHECK(expand_glob("**/*.c") == std::vector<std::string>{"a.c", "src/deep/y.c", "src/x.c"});
     CHECK(expand_glob("src/**") == std::vector<std::string>{"src/deep/y.c", "src/x.c"});
     CHECK(expand_glob("src/.*.c") == std::vector<std::string>{"src/.hidden.c"});
     CHECK(expand_glob("[ab].?") == std::vector<std::string>{"a.c", "b.h"});

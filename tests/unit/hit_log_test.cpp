@@ -1,6 +1,6 @@
+#include "scratch_dir.hpp"
 #include "store/hit_log.hpp"
 #include "store/store.hpp"
-#include "scratch_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -48,7 +48,9 @@ TEST_CASE("a torn line in the hit log is skipped, not misread") {
     Store store("store");
     std::string a(64, 'a');
     store.index().put(entry(a));
-    std::ofstream("store/hits.log") << a << " 700 1\n" << a.substr(0, 20) << "\n" << a << " 800 1\n";
+    std::ofstream("store/hits.log") << a << " 700 1\n"
+                                    << a.substr(0, 20) << "\n"
+                                    << a << " 800 1\n";
     HitLog("store").fold(store.index());
     CHECK(store.index().find(a)->hits == 2);
     CHECK(store.index().find(a)->last_use_ns == 800);

@@ -1,5 +1,5 @@
-#include "store/index.hpp"
 #include "scratch_dir.hpp"
+#include "store/index.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
@@ -49,7 +49,8 @@ TEST_CASE("entries round-trip through the index") {
     // that kept or merged the old rows would leave out/a and out/l behind.
     Entry replacement = sample("k");
     replacement.exit_code = 0;
-    replacement.outputs = {{"result.txt", OutputType::file, false, std::string(64, 'd'), "", 5, 0644}};
+    replacement.outputs = {
+        {"result.txt", OutputType::file, false, std::string(64, 'd'), "", 5, 0644}};
     index.put(replacement);
     auto replaced = index.find("k");
     REQUIRE(replaced.has_value());

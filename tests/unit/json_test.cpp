@@ -13,8 +13,8 @@ TEST_CASE("JSON strings are escaped and always valid UTF-8") {
     CHECK(json_quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
           "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
     CHECK(json_quote("bad\xff") == "\"bad\\ufffd\"");
-    CHECK(json_quote("\xc3") == "\"\\ufffd\"");             // truncated sequence
-    CHECK(json_quote("\xc0\xaf") == "\"\\ufffd\\ufffd\"");  // overlong
+    CHECK(json_quote("\xc3") == "\"\\ufffd\"");                       // truncated sequence
+    CHECK(json_quote("\xc0\xaf") == "\"\\ufffd\\ufffd\"");            // overlong
     CHECK(json_quote("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\""); // surrogate
 }
 

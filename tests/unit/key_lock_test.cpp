@@ -1,5 +1,5 @@
-#include "store/key_lock.hpp"
 #include "scratch_dir.hpp"
+#include "store/key_lock.hpp"
 
 #include <doctest/doctest.h>
 

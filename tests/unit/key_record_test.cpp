@@ -11,7 +11,9 @@ using namespace fleche::key;
 
 namespace {
 
-std::string hex(char c) { return std::string(64, c); }
+std::string hex(char c) {
+    return std::string(64, c);
+}
 
 KeyRecord full_record() {
     KeyRecord r;
@@ -49,8 +51,8 @@ TEST_CASE("every element of the key record has a pinned encoding") {
               hex('2') +
               "\ncwd 9:/work/sim\nenv 4:HOME 0:\nenv 15:OMP_NUM_THREADS 1:4\nenv 5:UNSET unset\n"
               "input 8:data/a.v file " +
-              hex('3') + "\ninput 4:mesh dir " + hex('4') + "\ninput 7:missing missing\ninput 6:run.sh exec " +
-              hex('5') + "\nstdin " + hex('6') +
+              hex('3') + "\ninput 4:mesh dir " + hex('4') +
+              "\ninput 7:missing missing\ninput 6:run.sh exec " + hex('5') + "\nstdin " + hex('6') +
               "\nsalt 2:v2\noutput 5:out.h\noutput 7:out/dir\n");
     CHECK(r.key() == "01af0c8082dbc0e2b9e3a749060641b5f270910a530038fa92c69b73007de55f");
 }
@@ -108,7 +110,7 @@ TEST_CASE("malformed key records are refused, not guessed") {
     CHECK_FALSE(KeyRecord::parse("").has_value());
     CHECK_FALSE(KeyRecord::parse("fleche-key 2\nargv 1:x\n").has_value());
     CHECK_FALSE(KeyRecord::parse(good.substr(0, good.size() - 1)).has_value()); // no final newline
-    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nargv 5:x\n").has_value());    // length overruns
+    CHECK_FALSE(KeyRecord::parse("fleche-key 1\nargv 5:x\n").has_value());      // length overruns
     CHECK_FALSE(KeyRecord::parse("fleche-key 1\nargv x:x\n").has_value());
     CHECK_FALSE(KeyRecord::parse("fleche-key 1\nbogus 1:x\n").has_value());
     CHECK_FALSE(KeyRecord::parse("fleche-key 1\ninput 1:x weird\n").has_value());

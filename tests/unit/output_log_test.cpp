@@ -46,8 +46,8 @@ TEST_CASE("a log decodes in order whatever the sizes it is fed in") {
     std::string binary;
     for (int i = 0; i < 256; ++i)
         binary += static_cast<char>(i);
-    std::string log = encode({{Stream::out, "one"}, {Stream::err, binary}, {Stream::out, ""},
-                              {Stream::out, "three"}});
+    std::string log = encode(
+        {{Stream::out, "one"}, {Stream::err, binary}, {Stream::out, ""}, {Stream::out, "three"}});
     for (size_t piece : {size_t(1), size_t(3), size_t(7), log.size()}) {
         std::string out, err, order;
         LogDecoder decoder([&](Stream s, const char *p, size_t n) {
