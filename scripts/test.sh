@@ -7,11 +7,11 @@
 #               was reformatted                                .ci/format-enforced exists)
 #   build/      the static release build, warnings as        -
 #               errors (FLECHE_DEV_MODE), every test
+#   build-tsan/ ThreadSanitizer: the unit tests that run      FLECHE_SANITIZERS=0
+#               threads (doctest suite "threads")
 #   build-asan/ AddressSanitizer + UndefinedBehaviorSanitizer FLECHE_SANITIZERS=0
 #               (dynamic link): unit tests and the
 #               end-to-end suites
-#   build-tsan/ ThreadSanitizer: the unit tests that run      FLECHE_SANITIZERS=0
-#               threads (doctest suite "threads")
 #
 # Any sanitizer report fails the run: reports go to files (so that those of
 # detached processes, whose stderr is /dev/null, are seen too) and a stage
@@ -71,11 +71,20 @@ reports_clean() {
     return 1
 }
 
+sanitizer_build build-tsan thread fleche_unit
+rm -rf build-tsan/reports && mkdir -p build-tsan/reports
+log "running the unit tests of suite \"threads\" in build-tsan/"
+(
+    export TSAN_OPTIONS="halt_on_error=1:log_path=$PWD/build-tsan/reports/tsan"
+    build-tsan/fleche_unit --test-suite=threads
+) || status=1
+reports_clean build-tsan || status=1
+
+# Last, so that the output ends with ctest's own summary.
 # The end-to-end suites that do not run under ASan, and why.
 #   stress: thousands of runs; ten times slower instrumented, and what it
 #           exercises (locks, concurrent stores) test_concurrency covers.
 asan_excluded='^cli/(stress)$'
-
 sanitizer_build build-asan address,undefined fleche fleche_unit
 rm -rf build-asan/reports && mkdir -p build-asan/reports
 log "running ctest in build-asan/ (except ${asan_excluded})"
@@ -86,13 +95,5 @@ log "running ctest in build-asan/ (except ${asan_excluded})"
 ) || status=1
 reports_clean build-asan || status=1
 
-sanitizer_build build-tsan thread fleche_unit
-rm -rf build-tsan/reports && mkdir -p build-tsan/reports
-log "running the unit tests of suite \"threads\" in build-tsan/"
-(
-    export TSAN_OPTIONS="halt_on_error=1:log_path=$PWD/build-tsan/reports/tsan"
-    build-tsan/fleche_unit --test-suite=threads
-) || status=1
-reports_clean build-tsan || status=1
 
 exit "$status"
