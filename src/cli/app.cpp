@@ -96,10 +96,10 @@ struct Known {
 };
 
 constexpr Known known[] = {
-    {"run", run_command},         {"digest", digest_command}, {"has", has_command},
-    {"gc", gc_command},           {"verify", verify_command}, {"query", query_command},
-    {"show", show_command},       {"rm", rm_command},         {"explain", explain_command},
-    {"stats", stats_command},     {"config", config_command},
+    {"run", run_command},     {"digest", digest_command}, {"has", has_command},
+    {"gc", gc_command},       {"verify", verify_command}, {"query", query_command},
+    {"show", show_command},   {"rm", rm_command},         {"explain", explain_command},
+    {"stats", stats_command}, {"config", config_command},
 };
 
 } // namespace

@@ -35,7 +35,7 @@ struct Option {
     OptionTarget target;
     const char *type_name = nullptr;      // shown in --help; nullptr: CLI11's default
     bool one_per_flag = false;            // "-i a b" is an error, not two values
-    bool required = false;                //
+    bool required = false;                // an error when not given
     bool hidden = false;                  // not in --help
     bool non_negative = false;            // a number >= 0
     std::vector<const char *> excludes{}; // names of options it cannot go with
