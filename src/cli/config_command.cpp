@@ -7,8 +7,6 @@
 #include "util/fd.hpp"
 #include "util/json.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <unistd.h>
 
@@ -137,19 +135,22 @@ int show_config(ConfigOptions &options) {
 
 } // namespace
 
-Subcommand add_config(CLI::App &app, const CommandWords &command) {
-    auto *sub =
-        app.add_subcommand("config", "Print every effective setting and where it came from");
-    sub->footer("Usage: fleche config [--json] [OPTIONS] [-- CMD [ARGS...]]\n"
-                "With CMD, only the rules that apply to CMD are shown.\n");
+Subcommand config_command(const CommandWords &command) {
     auto options = std::make_shared<ConfigOptions>();
-    sub->add_flag("--json", options->json, "Print JSON instead of TOML-like text");
-    add_key_options(*sub, options->run);
-    add_run_options(*sub, options->run);
-    return {sub, [options, &command] {
-                options->run.invocation.argv = command;
-                return show_config(*options);
-            }};
+    Subcommand sub{.name = "config",
+                   .description = "Print every effective setting and where it came from",
+                   .footer = "Usage: fleche config [--json] [OPTIONS] [-- CMD [ARGS...]]\n"
+                             "With CMD, only the rules that apply to CMD are shown.\n",
+                   .options = {{.names = "--json",
+                                .help = "Print JSON instead of TOML-like text",
+                                .target = &options->json}},
+                   .action = [options, &command] {
+                       options->run.invocation.argv = command;
+                       return show_config(*options);
+                   }};
+    add_key_options(sub.options, options->run);
+    add_run_options(sub.options, options->run);
+    return sub;
 }
 
 } // namespace fleche::cli

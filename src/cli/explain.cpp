@@ -7,14 +7,11 @@
 #include "cli/expiry.hpp"
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
-#include "cli/stray_words.hpp"
 #include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/clock.hpp"
 #include "util/text.hpp"
-
-#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -85,23 +82,24 @@ int explain(RunOptions &options) {
 
 } // namespace
 
-Subcommand add_explain(CLI::App &app, const CommandWords &command) {
-    auto *sub = app.add_subcommand("explain", "Say whether run would hit, and if not, what differs "
-                                              "from the closest stored entry");
-    sub->footer("Usage: fleche explain [RUN OPTIONS] -- CMD [ARGS...]\n"
-                "Exit status: 0 on a hit, 1 on a miss.\n");
+Subcommand explain_command(const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
-    add_key_options(*sub, *options);
-    add_run_options(*sub, *options);
-    keep_stray_words(*sub);
-    return {sub, [sub, options, &command] {
-                reject_stray_words(*sub, command);
-                options->invocation.argv = command;
-                // The rules and [run] settings that run would apply, or the
-                // key is another one.
-                configure(*options, config::load());
-                return explain(*options);
-            }};
+    Subcommand sub{.name = "explain",
+                   .description = "Say whether run would hit, and if not, what differs from the "
+                                  "closest stored entry",
+                   .footer = "Usage: fleche explain [RUN OPTIONS] -- CMD [ARGS...]\n"
+                             "Exit status: 0 on a hit, 1 on a miss.\n",
+                   .takes_command = true,
+                   .action = [options, &command] {
+                       options->invocation.argv = command;
+                       // The rules and [run] settings that run would apply, or
+                       // the key is another one.
+                       configure(*options, config::load());
+                       return explain(*options);
+                   }};
+    add_key_options(sub.options, *options);
+    add_run_options(sub.options, *options);
+    return sub;
 }
 
 } // namespace fleche::cli

@@ -6,8 +6,6 @@
 #include "util/error.hpp"
 #include "util/units.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <unistd.h>
 
@@ -74,23 +72,39 @@ int gc(const GcOptions &options) {
 
 } // namespace
 
-Subcommand add_gc(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand(
-        "gc", "Evict least recently used entries beyond the limits, then remove unused files");
-    sub->footer("Limits default to FLECHE_MAX_SIZE and FLECHE_MAX_AGE. Blobs, temporary files and\n"
-                "locks that no entry or run uses are removed in any case.\n");
+Subcommand gc_command(const CommandWords &) {
     auto options = std::make_shared<GcOptions>();
-    sub->add_option("--max-size", options->max_size, "Keep at most this much (as 500M, 20G)")
-        ->type_name("SIZE");
-    sub->add_option("--max-age", options->max_age, "Evict entries unused for this long (as 30d)")
-        ->type_name("DURATION");
-    sub->add_option("--max-entries", options->max_entries, "Keep at most this many entries")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
-    sub->add_flag("--dry-run", options->dry_run, "Say what would be removed, remove nothing");
-    sub->add_flag("-v,--verbose", options->verbose, "List every entry and file removed");
-    sub->add_flag("--auto", options->automatic, "")->group(""); // started by run, see auto_gc.hpp
-    return {sub, [options] { return gc(*options); }};
+    return {
+        .name = "gc",
+        .description = "Evict least recently used entries beyond the limits, then remove unused "
+                       "files",
+        .footer = "Limits default to FLECHE_MAX_SIZE and FLECHE_MAX_AGE. Blobs, temporary files "
+                  "and\nlocks that no entry or run uses are removed in any case.\n",
+        .options =
+            {
+                {.names = "--max-size",
+                 .help = "Keep at most this much (as 500M, 20G)",
+                 .target = &options->max_size,
+                 .type_name = "SIZE"},
+                {.names = "--max-age",
+                 .help = "Evict entries unused for this long (as 30d)",
+                 .target = &options->max_age,
+                 .type_name = "DURATION"},
+                {.names = "--max-entries",
+                 .help = "Keep at most this many entries",
+                 .target = &options->max_entries,
+                 .type_name = "N",
+                 .non_negative = true},
+                {.names = "--dry-run",
+                 .help = "Say what would be removed, remove nothing",
+                 .target = &options->dry_run},
+                {.names = "-v,--verbose",
+                 .help = "List every entry and file removed",
+                 .target = &options->verbose},
+                // started by run, see auto_gc.hpp
+                {.names = "--auto", .help = "", .target = &options->automatic, .hidden = true},
+            },
+        .action = [options] { return gc(*options); }};
 }
 
 } // namespace fleche::cli

@@ -3,12 +3,9 @@
 #include "cli/configure.hpp"
 #include "cli/expiry.hpp"
 #include "cli/lookup.hpp"
-#include "cli/stray_words.hpp"
 #include "cli/uncached.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
-
-#include <CLI/CLI.hpp>
 
 #include <memory>
 
@@ -38,20 +35,21 @@ int has(RunOptions &options, const config::Config &config) {
 
 } // namespace
 
-Subcommand add_has(CLI::App &app, const CommandWords &command) {
-    auto *sub = app.add_subcommand("has", "Exit 0 when a result for CMD is stored, 1 when not");
-    sub->footer("Usage: fleche has [OPTIONS] -- CMD [ARGS...]\n");
+Subcommand has_command(const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
-    add_key_options(*sub, *options);
-    add_ttl_option(*sub, *options);
-    keep_stray_words(*sub);
-    return {sub, [sub, options, &command] {
-                reject_stray_words(*sub, command);
-                options->invocation.argv = command;
-                config::Config config = config::load();
-                configure(*options, config);
-                return has(*options, config);
-            }};
+    Subcommand sub{.name = "has",
+                   .description = "Exit 0 when a result for CMD is stored, 1 when not",
+                   .footer = "Usage: fleche has [OPTIONS] -- CMD [ARGS...]\n",
+                   .takes_command = true,
+                   .action = [options, &command] {
+                       options->invocation.argv = command;
+                       config::Config config = config::load();
+                       configure(*options, config);
+                       return has(*options, config);
+                   }};
+    add_key_options(sub.options, *options);
+    add_ttl_option(sub.options, *options);
+    return sub;
 }
 
 } // namespace fleche::cli

@@ -14,8 +14,6 @@
 #include "util/text.hpp"
 #include "util/units.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <memory>
 #include <sys/ioctl.h>
@@ -156,35 +154,67 @@ int query(const QueryOptions &options) {
 
 } // namespace
 
-Subcommand add_query(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand("query", "List stored entries that match all the given filters");
+Subcommand query_command(const CommandWords &) {
     auto o = std::make_shared<QueryOptions>();
-    sub->add_option("--name", o->name, "Entries whose name matches this glob")->type_name("GLOB");
-    sub->add_option("--cmd", o->command, "Entries whose command line matches this glob")
-        ->type_name("GLOB");
-    sub->add_option("--arg", o->arg, "Entries with this exact argument")->type_name("STRING");
-    sub->add_option("--tag", o->tags,
-                    "Entries with this tag (NAME=VALUE) or any value of it (NAME)")
-        ->type_name("NAME[=VALUE]")
-        ->allow_extra_args(false);
-    sub->add_option("--exit", o->exit_code, "Entries whose command exited with N")->type_name("N");
-    sub->add_option("--since", o->since, "Entries started at or after this (2h ago, or a date)")
-        ->type_name("DURATION|DATE");
-    sub->add_option("--before", o->before, "Entries started before this (2h ago, or a date)")
-        ->type_name("DURATION|DATE");
-    sub->add_option("--input", o->input, "Entries that declared this input path")
-        ->type_name("PATH");
-    sub->add_flag("--failed", o->failed, "Entries whose command exited with a non-zero code");
-    sub->add_option("--sort", o->sort,
-                    "Order: time (newest first, the default), duration, size or hits")
-        ->type_name("ORDER");
-    sub->add_option("--limit", o->limit, "At most N entries")->type_name("N");
-    auto *json = sub->add_flag("--json", o->json, "Print one JSON array of entries");
-    auto *keys = sub->add_flag("--keys", o->keys, "Print the full keys only, one per line");
-    auto *rm = sub->add_flag("--rm", o->rm, "Remove the matching entries");
-    json->excludes(keys)->excludes(rm);
-    keys->excludes(rm);
-    return {sub, [o] { return query(*o); }};
+    return {.name = "query",
+            .description = "List stored entries that match all the given filters",
+            .options =
+                {
+                    {.names = "--name",
+                     .help = "Entries whose name matches this glob",
+                     .target = &o->name,
+                     .type_name = "GLOB"},
+                    {.names = "--cmd",
+                     .help = "Entries whose command line matches this glob",
+                     .target = &o->command,
+                     .type_name = "GLOB"},
+                    {.names = "--arg",
+                     .help = "Entries with this exact argument",
+                     .target = &o->arg,
+                     .type_name = "STRING"},
+                    {.names = "--tag",
+                     .help = "Entries with this tag (NAME=VALUE) or any value of it (NAME)",
+                     .target = &o->tags,
+                     .type_name = "NAME[=VALUE]",
+                     .one_per_flag = true},
+                    {.names = "--exit",
+                     .help = "Entries whose command exited with N",
+                     .target = &o->exit_code,
+                     .type_name = "N"},
+                    {.names = "--since",
+                     .help = "Entries started at or after this (2h ago, or a date)",
+                     .target = &o->since,
+                     .type_name = "DURATION|DATE"},
+                    {.names = "--before",
+                     .help = "Entries started before this (2h ago, or a date)",
+                     .target = &o->before,
+                     .type_name = "DURATION|DATE"},
+                    {.names = "--input",
+                     .help = "Entries that declared this input path",
+                     .target = &o->input,
+                     .type_name = "PATH"},
+                    {.names = "--failed",
+                     .help = "Entries whose command exited with a non-zero code",
+                     .target = &o->failed},
+                    {.names = "--sort",
+                     .help = "Order: time (newest first, the default), duration, size or hits",
+                     .target = &o->sort,
+                     .type_name = "ORDER"},
+                    {.names = "--limit",
+                     .help = "At most N entries",
+                     .target = &o->limit,
+                     .type_name = "N"},
+                    {.names = "--json",
+                     .help = "Print one JSON array of entries",
+                     .target = &o->json,
+                     .excludes = {"--keys", "--rm"}},
+                    {.names = "--keys",
+                     .help = "Print the full keys only, one per line",
+                     .target = &o->keys,
+                     .excludes = {"--rm"}},
+                    {.names = "--rm", .help = "Remove the matching entries", .target = &o->rm},
+                },
+            .action = [o] { return query(*o); }};
 }
 
 } // namespace fleche::cli

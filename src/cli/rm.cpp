@@ -5,8 +5,6 @@
 #include "cli/entry_view.hpp"
 #include "util/error.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 
 namespace fleche::cli {
@@ -27,11 +25,15 @@ int rm(const std::vector<std::string> &prefixes) {
 
 } // namespace
 
-Subcommand add_rm(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand("rm", "Remove stored entries");
+Subcommand rm_command(const CommandWords &) {
     auto keys = std::make_shared<std::vector<std::string>>();
-    sub->add_option("KEY", *keys, "Keys or unique prefixes (at least 4 hex digits)")->required();
-    return {sub, [keys] { return rm(*keys); }};
+    return {.name = "rm",
+            .description = "Remove stored entries",
+            .options = {{.names = "KEY",
+                         .help = "Keys or unique prefixes (at least 4 hex digits)",
+                         .target = keys.get(),
+                         .required = true}},
+            .action = [keys] { return rm(*keys); }};
 }
 
 } // namespace fleche::cli

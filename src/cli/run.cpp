@@ -7,7 +7,6 @@
 #include "cli/labels.hpp"
 #include "cli/lookup.hpp"
 #include "cli/record_run.hpp"
-#include "cli/stray_words.hpp"
 #include "cli/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
@@ -15,8 +14,6 @@
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
-
-#include <CLI/CLI.hpp>
 
 #include <memory>
 
@@ -210,25 +207,28 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
 
 } // namespace
 
-Subcommand add_run(CLI::App &app, const CommandWords &command) {
-    auto *sub =
-        app.add_subcommand("run", "Replay the stored result of CMD, or run it and store it");
-    sub->footer("Usage: fleche run [OPTIONS] -- CMD [ARGS...]\n");
+Subcommand run_command(const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();
-    add_key_options(*sub, *options);
-    add_run_options(*sub, *options);
     auto refresh_of = std::make_shared<std::string>();
-    sub->add_option(background_refresh_option, *refresh_of)->group(""); // see expiry.hpp
-    keep_stray_words(*sub);
-    return {sub, [sub, options, refresh_of, &command] {
-                reject_stray_words(*sub, command);
-                options->invocation.argv = command;
-                if (disabled_by_environment())
-                    return exec_directly(command);
-                config::Config config = config::load();
-                configure(*options, config);
-                return run(*options, config, *refresh_of);
-            }};
+    Subcommand sub{.name = "run",
+                   .description = "Replay the stored result of CMD, or run it and store it",
+                   .footer = "Usage: fleche run [OPTIONS] -- CMD [ARGS...]\n",
+                   .takes_command = true,
+                   .action = [options, refresh_of, &command] {
+                       options->invocation.argv = command;
+                       if (disabled_by_environment())
+                           return exec_directly(command);
+                       config::Config config = config::load();
+                       configure(*options, config);
+                       return run(*options, config, *refresh_of);
+                   }};
+    add_key_options(sub.options, *options);
+    add_run_options(sub.options, *options);
+    sub.options.push_back({.names = background_refresh_option, // see expiry.hpp
+                           .help = "",
+                           .target = refresh_of.get(),
+                           .hidden = true});
+    return sub;
 }
 
 } // namespace fleche::cli

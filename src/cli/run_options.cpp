@@ -1,70 +1,75 @@
 #include "cli/run_options.hpp"
 
-#include "util/units.hpp"
-
-#include <CLI/CLI.hpp>
-
 namespace fleche::cli {
 
-void add_key_options(CLI::App &command, RunOptions &options) {
+void add_key_options(std::vector<Option> &table, RunOptions &options) {
     auto &inv = options.invocation;
-    // allow_extra_args(false): one value per flag, so that "-i a b" is an
-    // error instead of two inputs.
-    command
-        .add_option("-e,--env", inv.env, "Put this environment variable (NAME or GLOB) in the key")
-        ->type_name("NAME|GLOB")
-        ->allow_extra_args(false);
-    command
-        .add_option("-i,--input", inv.inputs,
-                    "Put this file, directory or glob's content in the key (a path that "
-                    "exists is itself, even with *?[ in it; glob:PATTERN is always a glob)")
-        ->type_name("PATH|DIR|GLOB")
-        ->allow_extra_args(false);
-    command
-        .add_option("-o,--output", inv.outputs,
-                    "Store this output file, directory or glob and restore it on a hit, modes "
-                    "exactly (paths and globs as for -i)")
-        ->type_name("PATH|DIR|GLOB")
-        ->allow_extra_args(false);
-    command.add_option("--salt", inv.salt, "Put this string in the key (a version of your own)")
-        ->type_name("STR");
-    command.add_flag("--key-cwd", inv.key_cwd, "Put the working directory in the key");
-    command.add_flag("--stdin", inv.hash_stdin,
-                     "Put stdin's content in the key (CMD reads the same bytes)");
-    command.add_flag("--cache-failures", options.cache_failures,
-                     "Store and replay any exit code, not only 0");
+    // one_per_flag: "-i a b" is an error instead of two inputs.
+    table.push_back({.names = "-e,--env",
+                     .help = "Put this environment variable (NAME or GLOB) in the key",
+                     .target = &inv.env,
+                     .type_name = "NAME|GLOB",
+                     .one_per_flag = true});
+    table.push_back({.names = "-i,--input",
+                     .help =
+                         "Put this file, directory or glob's content in the key (a path that "
+                         "exists is itself, even with *?[ in it; glob:PATTERN is always a glob)",
+                     .target = &inv.inputs,
+                     .type_name = "PATH|DIR|GLOB",
+                     .one_per_flag = true});
+    table.push_back({.names = "-o,--output",
+                     .help = "Store this output file, directory or glob and restore it on a hit, "
+                             "modes exactly (paths and globs as for -i)",
+                     .target = &inv.outputs,
+                     .type_name = "PATH|DIR|GLOB",
+                     .one_per_flag = true});
+    table.push_back({.names = "--salt",
+                     .help = "Put this string in the key (a version of your own)",
+                     .target = &inv.salt,
+                     .type_name = "STR"});
+    table.push_back({.names = "--key-cwd",
+                     .help = "Put the working directory in the key",
+                     .target = &inv.key_cwd});
+    table.push_back({.names = "--stdin",
+                     .help = "Put stdin's content in the key (CMD reads the same bytes)",
+                     .target = &inv.hash_stdin});
+    table.push_back({.names = "--cache-failures",
+                     .help = "Store and replay any exit code, not only 0",
+                     .target = &options.cache_failures});
 }
 
-void add_ttl_option(CLI::App &command, RunOptions &options) {
-    command
-        .add_option_function<std::string>(
-            "--ttl",
-            [&options](const std::string &text) { options.ttl_ns = parse_duration(text, "--ttl"); },
-            "Treat a stored result older than this as a miss and replace it")
-        ->type_name("DURATION");
+void add_ttl_option(std::vector<Option> &table, RunOptions &options) {
+    table.push_back({.names = "--ttl",
+                     .help = "Treat a stored result older than this as a miss and replace it",
+                     .target = Duration{&options.ttl_ns},
+                     .type_name = "DURATION"});
 }
 
-void add_run_options(CLI::App &command, RunOptions &options) {
-    command.add_flag("--refresh", options.refresh, "Run CMD and replace the stored result");
-    command.add_flag("--no-store", options.no_store,
-                     "Run CMD without looking up or storing anything");
-    command.add_flag("-v,--verbose", options.verbose,
-                     "Say on stderr whether this was a hit or a miss, and why");
-    command.add_option("--tag", options.tags, "Attach this tag to the stored entry (repeatable)")
-        ->type_name("NAME=VALUE")
-        ->allow_extra_args(false);
-    command
-        .add_option("--name", options.name, "Label the stored entry (default: the tool's basename)")
-        ->type_name("LABEL");
-    add_ttl_option(command, options);
-    command
-        .add_option_function<std::string>(
-            "--stale",
-            [&options](const std::string &text) {
-                options.stale_ns = parse_duration(text, "--stale");
-            },
-            "Replay a stored result older than this at once, and refresh it in the background")
-        ->type_name("DURATION");
+void add_run_options(std::vector<Option> &table, RunOptions &options) {
+    table.push_back({.names = "--refresh",
+                     .help = "Run CMD and replace the stored result",
+                     .target = &options.refresh});
+    table.push_back({.names = "--no-store",
+                     .help = "Run CMD without looking up or storing anything",
+                     .target = &options.no_store});
+    table.push_back({.names = "-v,--verbose",
+                     .help = "Say on stderr whether this was a hit or a miss, and why",
+                     .target = &options.verbose});
+    table.push_back({.names = "--tag",
+                     .help = "Attach this tag to the stored entry (repeatable)",
+                     .target = &options.tags,
+                     .type_name = "NAME=VALUE",
+                     .one_per_flag = true});
+    table.push_back({.names = "--name",
+                     .help = "Label the stored entry (default: the tool's basename)",
+                     .target = &options.name,
+                     .type_name = "LABEL"});
+    add_ttl_option(table, options);
+    table.push_back(
+        {.names = "--stale",
+         .help = "Replay a stored result older than this at once, and refresh it in the background",
+         .target = Duration{&options.stale_ns},
+         .type_name = "DURATION"});
 }
 
 } // namespace fleche::cli

@@ -2,6 +2,7 @@
 // commands compute a key from exactly the same words.
 #pragma once
 
+#include "cli/commands.hpp"
 #include "key/invocation.hpp"
 #include "store/limits.hpp"
 
@@ -9,10 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace CLI {
-class App;
-}
 
 namespace fleche::cli {
 
@@ -31,10 +28,10 @@ struct RunOptions {
 };
 
 // -e -i -o --salt --key-cwd --stdin --cache-failures
-void add_key_options(CLI::App &command, RunOptions &options);
+void add_key_options(std::vector<Option> &table, RunOptions &options);
 // --ttl (run, explain and has)
-void add_ttl_option(CLI::App &command, RunOptions &options);
+void add_ttl_option(std::vector<Option> &table, RunOptions &options);
 // --refresh --no-store -v --tag --name --ttl --stale (run and explain)
-void add_run_options(CLI::App &command, RunOptions &options);
+void add_run_options(std::vector<Option> &table, RunOptions &options);
 
 } // namespace fleche::cli

@@ -11,8 +11,6 @@
 #include "util/text.hpp"
 #include "util/units.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <memory>
 
@@ -120,23 +118,34 @@ int show(const ShowOptions &options) {
 
 } // namespace
 
-Subcommand add_show(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand("show", "Print a stored entry: key record, metadata, outputs");
+Subcommand show_command(const CommandWords &) {
     auto options = std::make_shared<ShowOptions>();
-    sub->add_option("KEY", options->key,
-                    "The entry's key or a unique prefix (at least 4 hex digits)")
-        ->required();
-    auto *out = sub->add_flag("--stdout", options->stdout_only, "Print only the captured stdout");
-    auto *err = sub->add_flag("--stderr", options->stderr_only,
-                              "Print only the captured stderr (on stdout)");
-    auto *log =
-        sub->add_flag("--log", options->log, "Replay stdout and stderr in their original order");
-    auto *json = sub->add_flag("--json", options->json, "Print everything as one JSON object");
-    for (auto *a : {out, err, log, json})
-        for (auto *b : {out, err, log, json})
-            if (a != b)
-                a->excludes(b);
-    return {sub, [options] { return show(*options); }};
+    return {.name = "show",
+            .description = "Print a stored entry: key record, metadata, outputs",
+            .options =
+                {
+                    {.names = "KEY",
+                     .help = "The entry's key or a unique prefix (at least 4 hex digits)",
+                     .target = &options->key,
+                     .required = true},
+                    {.names = "--stdout",
+                     .help = "Print only the captured stdout",
+                     .target = &options->stdout_only,
+                     .excludes = {"--stderr", "--log", "--json"}},
+                    {.names = "--stderr",
+                     .help = "Print only the captured stderr (on stdout)",
+                     .target = &options->stderr_only,
+                     .excludes = {"--stdout", "--log", "--json"}},
+                    {.names = "--log",
+                     .help = "Replay stdout and stderr in their original order",
+                     .target = &options->log,
+                     .excludes = {"--stdout", "--stderr", "--json"}},
+                    {.names = "--json",
+                     .help = "Print everything as one JSON object",
+                     .target = &options->json,
+                     .excludes = {"--stdout", "--stderr", "--log"}},
+                },
+            .action = [options] { return show(*options); }};
 }
 
 } // namespace fleche::cli

@@ -12,8 +12,6 @@
 #include "util/text.hpp"
 #include "util/units.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -186,14 +184,19 @@ int stats(const StatsOptions &options) {
 
 } // namespace
 
-Subcommand add_stats(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand("stats", "Print hits, misses, time saved and the store's size");
+Subcommand stats_command(const CommandWords &) {
     auto o = std::make_shared<StatsOptions>();
-    sub->add_option("--by", o->by, "One line per entry name")->type_name("name");
-    sub->add_flag("--json", o->json, "Print one JSON object");
-    sub->add_flag("--zero", o->zero,
-                  "Reset the counters (hits, misses, stored, errors, time saved)");
-    return {sub, [o] { return stats(*o); }};
+    return {.name = "stats",
+            .description = "Print hits, misses, time saved and the store's size",
+            .options = {{.names = "--by",
+                         .help = "One line per entry name",
+                         .target = &o->by,
+                         .type_name = "name"},
+                        {.names = "--json", .help = "Print one JSON object", .target = &o->json},
+                        {.names = "--zero",
+                         .help = "Reset the counters (hits, misses, stored, errors, time saved)",
+                         .target = &o->zero}},
+            .action = [o] { return stats(*o); }};
 }
 
 } // namespace fleche::cli

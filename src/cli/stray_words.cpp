@@ -3,19 +3,12 @@
 #include "util/error.hpp"
 #include "util/text.hpp"
 
-#include <CLI/CLI.hpp>
-
 namespace fleche::cli {
 
-void keep_stray_words(CLI::App &sub) {
-    sub.prefix_command();
-}
-
-void reject_stray_words(const CLI::App &sub, const CommandWords &command) {
-    CommandWords stray = sub.remaining();
+void reject_stray_words(const std::string &name, const CommandWords &stray,
+                        const CommandWords &command) {
     if (stray.empty())
         return;
-    const std::string &name = sub.get_name();
     // CLI11 keeps an unknown option aside too, in the order given; the words
     // after the first that is no option are the command.
     if (stray[0].size() > 1 && stray[0][0] == '-')

@@ -6,8 +6,6 @@
 #include "util/error.hpp"
 #include "util/units.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <memory>
 #include <unistd.h>
@@ -67,12 +65,15 @@ int verify(bool repair) {
 
 } // namespace
 
-Subcommand add_verify(CLI::App &app, const CommandWords &) {
-    auto *sub = app.add_subcommand(
-        "verify", "Re-hash every blob and check every entry; exit 1 when something is broken");
+Subcommand verify_command(const CommandWords &) {
     auto repair = std::make_shared<bool>(false);
-    sub->add_flag("--repair", *repair, "Drop broken entries, damaged blobs and orphan blobs");
-    return {sub, [repair] { return verify(*repair); }};
+    return {.name = "verify",
+            .description =
+                "Re-hash every blob and check every entry; exit 1 when something is broken",
+            .options = {{.names = "--repair",
+                         .help = "Drop broken entries, damaged blobs and orphan blobs",
+                         .target = repair.get()}},
+            .action = [repair] { return verify(*repair); }};
 }
 
 } // namespace fleche::cli
