@@ -27,7 +27,8 @@ if ! command -v "$clang_format" >/dev/null 2>&1; then
     exit 2
 fi
 
-mapfile -t files < <(git ls-files -- '*.cpp' '*.hpp' '*.h' '*.cc')
+# Untracked new files too (not ignored ones): a file not yet added is checked before its commit.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' '*.h' '*.cc')
 if ((check == 0)); then
     ((${#files[@]} == 0)) || "$clang_format" -i --style=file -- "${files[@]}"
     exit 0
