@@ -59,12 +59,21 @@ sanitizer_build() {
 
 # reports_clean DIR: no sanitizer wrote a report file under DIR/reports.
 reports_clean() {
-    local found
-    found=$(find "$1/reports" -type f 2>/dev/null)
-    [[ -z "$found" ]] && return 0
+    local found=() file
+    for file in $(find "$1/reports" -type f 2>/dev/null); do
+        # LeakSanitizer could not stop the threads of a process that a test
+        # was killing or stopping just then (the crash and lock tests do):
+        # no check ran, so there is nothing to report.
+        local unable='^==[0-9]*==Unable to get registers from thread [0-9]*\.$'
+        if grep -q "$unable" "$file" && ! grep -qv "$unable" "$file"; then
+            log "leak check skipped in a process killed as it exited: $file"
+            continue
+        fi
+        found+=("$file")
+    done
+    ((${#found[@]} == 0)) && return 0
     log "sanitizer reports in $1/reports:"
-    local file
-    for file in $found; do
+    for file in "${found[@]}"; do
         echo "==== $file"
         head -n 60 "$file"
     done
