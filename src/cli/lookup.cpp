@@ -7,6 +7,7 @@
 #include "util/error.hpp"
 
 #include <csignal>
+#include <optional>
 #include <unistd.h>
 
 namespace fleche::cli {
@@ -59,9 +60,15 @@ namespace {
 // otherwise). Joining never reorders: a change of stream flushes first.
 class Replayer {
   public:
-    explicit Replayer(bool one_file) : one_file_(one_file) {}
-
-    bool accepts(exec::Stream stream) const { return replayable(stream, one_file_); }
+    // Only a merged log asks whether fds 1 and 2 are one file: a hit on an
+    // ordinary log spends no fstat on it.
+    bool accepts(exec::Stream stream) {
+        if (stream != exec::Stream::merged)
+            return true;
+        if (!one_file_)
+            one_file_ = exec::stdout_is_stderr();
+        return replayable(stream, *one_file_);
+    }
 
     void chunk(exec::Stream stream, const char *data, size_t size) {
         if (stream != stream_ || pending_.size() + size > flush_size)
@@ -94,7 +101,7 @@ class Replayer {
         delivery_.write(stream_ == exec::Stream::err ? STDERR_FILENO : STDOUT_FILENO, data, size);
     }
 
-    bool one_file_;
+    std::optional<bool> one_file_;
     exec::Stream stream_ = exec::Stream::out;
     std::string pending_;
     exec::Delivery delivery_;
@@ -112,7 +119,7 @@ Replay replay_entry(const store::BlobStore &blobs, const store::Entry &entry) {
             store::restore_outputs(blobs, entry.outputs);
         restored = true;
     };
-    Replayer replayer(exec::stdout_is_stderr());
+    Replayer replayer;
     bool refused = false;
     exec::LogDecoder decoder([&](exec::Stream stream, const char *data, size_t size) {
         refused = refused || !replayer.accepts(stream);
