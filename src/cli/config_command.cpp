@@ -1,7 +1,8 @@
 // fleche config: every effective setting and where it came from, and the
 // rules (with -- CMD: the rules that apply to CMD).
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "util/colour.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -1,8 +1,9 @@
 // fleche digest: print the key that run would use.
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
-#include "cli/prepared_key.hpp"
-#include "cli/uncached.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
+#include "engine/prepared_key.hpp"
+#include "engine/uncached.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 Subcommand digest_command(const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();

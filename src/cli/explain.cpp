@@ -1,13 +1,14 @@
 // fleche explain [run options] -- CMD: would run hit? If not, which stored
 // entry is closest, and what differs, element by element.
-#include "cli/closest.hpp"
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
-#include "cli/expiry.hpp"
-#include "cli/labels.hpp"
-#include "cli/lookup.hpp"
-#include "cli/uncached.hpp"
+#include "cli/run_options.hpp"
+#include "engine/closest.hpp"
+#include "engine/configure.hpp"
+#include "engine/expiry.hpp"
+#include "engine/labels.hpp"
+#include "engine/lookup.hpp"
+#include "engine/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "util/clock.hpp"
@@ -17,6 +18,8 @@
 #include <memory>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -1,7 +1,8 @@
 // fleche gc: trim the store to its limits and remove what nothing needs.
 #include "store/gc.hpp"
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "store/auto_gc.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

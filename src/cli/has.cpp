@@ -1,15 +1,18 @@
 // fleche has: exit 0 when run would replay a stored result, 1 when not.
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
-#include "cli/expiry.hpp"
-#include "cli/lookup.hpp"
-#include "cli/uncached.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
+#include "engine/expiry.hpp"
+#include "engine/lookup.hpp"
+#include "engine/uncached.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
 #include <memory>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -1,9 +1,10 @@
 // fleche query: find stored entries by their metadata; print them as a
 // table, JSON or bare keys, or remove them.
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
-#include "cli/labels.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
+#include "engine/labels.hpp"
 #include "key/input_digest.hpp"
 #include "store/counters.hpp"
 #include "store/entry_query.hpp"
@@ -19,6 +20,8 @@
 #include <sys/ioctl.h>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -1,13 +1,16 @@
 // fleche rm KEY...: remove entries; their blobs go at the next gc when no
 // other entry uses them.
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "util/error.hpp"
 
 #include <memory>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

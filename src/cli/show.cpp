@@ -1,10 +1,11 @@
 // fleche show KEY: one entry in full (key record, metadata, outputs), or its
 // captured streams alone.
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
 #include "cli/entry_view.hpp"
-#include "exec/output_log.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "key/key_record.hpp"
+#include "store/output_log.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -16,6 +17,8 @@
 
 namespace fleche::cli {
 
+using namespace engine;
+
 namespace {
 
 struct ShowOptions {
@@ -24,7 +27,7 @@ struct ShowOptions {
 };
 
 // Writes the chunks of the log that `pick` maps to an fd (or -1 to skip).
-void print_log(const store::Store &store, const store::Entry &entry, int (*pick)(exec::Stream)) {
+void print_log(const store::Store &store, const store::Entry &entry, int (*pick)(store::Stream)) {
     std::string log;
     try {
         log = store.blobs().read_all(entry.log_blob);
@@ -32,7 +35,7 @@ void print_log(const store::Store &store, const store::Entry &entry, int (*pick)
         throw Error("the log of entry " + entry.key + " is damaged (" + e.what() +
                     "); remove it with fleche rm");
     }
-    exec::LogDecoder decoder([&](exec::Stream stream, const char *data, size_t size) {
+    store::LogDecoder decoder([&](store::Stream stream, const char *data, size_t size) {
         int fd = pick(stream);
         if (fd >= 0)
             write_all(fd, data, size);
@@ -104,11 +107,11 @@ int show(const ShowOptions &options) {
     store::Entry entry = load_entry(store.index(), resolve_key(store.index(), options.key));
     // A merged log was all on the caller's stdout.
     if (options.stdout_only)
-        print_log(store, entry, [](exec::Stream s) { return s != exec::Stream::err ? 1 : -1; });
+        print_log(store, entry, [](store::Stream s) { return s != store::Stream::err ? 1 : -1; });
     else if (options.stderr_only)
-        print_log(store, entry, [](exec::Stream s) { return s == exec::Stream::err ? 1 : -1; });
+        print_log(store, entry, [](store::Stream s) { return s == store::Stream::err ? 1 : -1; });
     else if (options.log)
-        print_log(store, entry, [](exec::Stream s) { return s != exec::Stream::err ? 1 : 2; });
+        print_log(store, entry, [](store::Stream s) { return s != store::Stream::err ? 1 : 2; });
     else if (options.json)
         write_json(store.index(), entry);
     else

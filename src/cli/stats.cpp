@@ -1,7 +1,8 @@
 // fleche stats: what the cache has done (hits, misses, time saved) and what
 // it holds (entries, store size).
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "store/blob.hpp"
 #include "store/counters.hpp"
 #include "store/references.hpp"
@@ -17,6 +18,8 @@
 #include <memory>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -2,7 +2,8 @@
 // what is broken.
 #include "store/verify.hpp"
 #include "cli/commands.hpp"
-#include "cli/configure.hpp"
+#include "cli/run_options.hpp"
+#include "engine/configure.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 namespace fleche::cli {
+
+using namespace engine;
 
 namespace {
 

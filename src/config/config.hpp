@@ -5,7 +5,7 @@
 //   3. fleche.toml files from the farthest folder above cwd down to cwd's own
 //      (the closest wins; a file with root = true stops the walk upward)
 //   4. FLECHE_* environment variables (see config/keys.cpp)
-//   5. command-line flags (applied by cli/configure.cpp)
+//   5. command-line flags (applied by engine/configure.cpp)
 // [[rule]] tables are not merged but collected: every file's rules apply,
 // the closest file's first.
 #pragma once

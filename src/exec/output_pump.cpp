@@ -15,8 +15,8 @@ constexpr size_t read_block = 128 * 1024;
 // returns.
 constexpr int exit_grace_ms = 1000;
 
-int target_fd(Stream stream) {
-    return stream == Stream::err ? STDERR_FILENO : STDOUT_FILENO;
+int target_fd(store::Stream stream) {
+    return stream == store::Stream::err ? STDERR_FILENO : STDOUT_FILENO;
 }
 
 // What CMD wrote before it exited is at most what its pipe holds; anything

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "exec/delivery.hpp"
-#include "exec/output_log.hpp"
+#include "store/output_log.hpp"
 #include "util/fd.hpp"
 
 #include <functional>
@@ -11,11 +11,11 @@
 
 namespace fleche::exec {
 
-using OutputSink = std::function<void(Stream, const char *, size_t)>;
+using OutputSink = std::function<void(store::Stream, const char *, size_t)>;
 
 struct OutputPipe {
-    Fd read;       // our end
-    Stream stream; // merged goes to fd 1
+    Fd read;              // our end
+    store::Stream stream; // merged goes to fd 1
 };
 
 // Pumps until every pipe is closed. `exited` (a pidfd, or -1) becomes

@@ -130,9 +130,10 @@ RunResult run_process(const std::string &executable, const std::vector<std::stri
 
     std::vector<OutputPipe> pipes;
     if (out)
-        pipes.push_back({std::move(out->read), merged ? Stream::merged : Stream::out});
+        pipes.push_back(
+            {std::move(out->read), merged ? store::Stream::merged : store::Stream::out});
     if (err)
-        pipes.push_back({std::move(err->read), Stream::err});
+        pipes.push_back({std::move(err->read), store::Stream::err});
     out.reset(); // our copies of the write ends: CMD holds the only ones now
     err.reset();
     result.output_held_open = !pump_output(pipes, exited.get(), result.delivery, sink);

@@ -7,8 +7,8 @@
 #pragma once
 
 #include "exec/delivery.hpp"
-#include "exec/output_log.hpp"
 #include "exec/output_pump.hpp"
+#include "store/output_log.hpp"
 
 #include <csignal>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // How big and how old the store may grow before gc trims it: [store]
 // max_size and max_age, FLECHE_MAX_SIZE and FLECHE_MAX_AGE (see
-// cli/configure.hpp configured_limits), or gc's flags.
+// engine/configure.hpp configured_limits), or gc's flags.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "exec/output_log.hpp"
+#include "store/output_log.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-using namespace fleche::exec;
+using namespace fleche::store;
 
 namespace {
 

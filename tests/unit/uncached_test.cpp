@@ -1,4 +1,4 @@
-#include "cli/uncached.hpp"
+#include "engine/uncached.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@ std::string reason(std::vector<std::string> argv, bool hash_stdin = false) {
     key::Invocation invocation;
     invocation.argv = std::move(argv);
     invocation.hash_stdin = hash_stdin;
-    return cli::uncached_reason(invocation).value_or("");
+    return engine::uncached_reason(invocation).value_or("");
 }
 
 } // namespace

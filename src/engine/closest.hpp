@@ -2,14 +2,14 @@
 // `fleche explain` and the one-line reason of `run -v`.
 #pragma once
 
-#include "cli/prepared_key.hpp"
+#include "engine/prepared_key.hpp"
 #include "store/index.hpp"
 
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 struct Closest {
     std::string key;
@@ -28,4 +28,4 @@ std::optional<Closest> find_closest(store::Index &index, const PreparedKey &key,
 // or why there was nothing to compare with.
 std::string one_line_reason(store::Index &index, const PreparedKey &key, const std::string &name);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

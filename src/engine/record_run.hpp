@@ -2,11 +2,11 @@
 // cacheable, store it as an entry.
 #pragma once
 
-#include "cli/prepared_key.hpp"
-#include "cli/run_options.hpp"
+#include "engine/prepared_key.hpp"
+#include "engine/run_options.hpp"
 #include "store/store.hpp"
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 // Runs CMD; with a store, records the result when the exit status is
 // cacheable, CMD was not killed, every declared output exists and no input
@@ -16,4 +16,4 @@ namespace fleche::cli {
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
                    key::FileHasher &hasher);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -1,4 +1,4 @@
-#include "cli/uncached.hpp"
+#include "engine/uncached.hpp"
 
 #include "exec/inherited.hpp"
 
@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -115,4 +115,4 @@ std::optional<std::string> uncached_reason(const key::Invocation &invocation) {
     return std::nullopt;
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

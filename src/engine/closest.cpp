@@ -1,11 +1,11 @@
-#include "cli/closest.hpp"
+#include "engine/closest.hpp"
 
 #include "key/key_diff.hpp"
 #include "store/key_prefix.hpp"
 
 #include <tuple>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::string one_line_reason(store::Index &index, const PreparedKey &key, const s
     return line;
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

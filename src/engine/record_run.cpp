@@ -1,6 +1,6 @@
-#include "cli/record_run.hpp"
+#include "engine/record_run.hpp"
 
-#include "cli/labels.hpp"
+#include "engine/labels.hpp"
 
 #include "exec/inherited.hpp"
 #include "exec/runner.hpp"
@@ -20,7 +20,7 @@
 #include <optional>
 #include <unistd.h>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -39,7 +39,7 @@ class LogCapture {
         }
     }
 
-    void chunk(exec::Stream stream, const char *data, size_t size) {
+    void chunk(store::Stream stream, const char *data, size_t size) {
         if (!encoder_ || failed_)
             return;
         try {
@@ -69,7 +69,7 @@ class LogCapture {
     }
 
     std::optional<store::BlobWriter> writer_;
-    std::optional<exec::LogEncoder> encoder_;
+    std::optional<store::LogEncoder> encoder_;
     bool failed_ = false;
 };
 
@@ -185,9 +185,11 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
                    key::FileHasher &hasher) {
     LogCapture log(store);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
-    exec::RunResult result = exec::run_process(
-        key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
-        [&](exec::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); });
+    exec::RunResult result =
+        exec::run_process(key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
+                          [&](store::Stream stream, const char *data, size_t size) {
+                              log.chunk(stream, data, size);
+                          });
     if (!store || !log.usable())
         return result.status();
     if (Refusal refused = refusal(key, result, options, hasher); !refused.reason.empty()) {
@@ -207,4 +209,4 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
     return result.status();
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

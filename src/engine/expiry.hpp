@@ -12,9 +12,9 @@
 // set there would make that fleche skip its command.
 #pragma once
 
-#include "cli/prepared_key.hpp"
-#include "cli/run_options.hpp"
 #include "config/config.hpp"
+#include "engine/prepared_key.hpp"
+#include "engine/run_options.hpp"
 #include "store/entry.hpp"
 #include "store/store.hpp"
 
@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 // Internal, hidden from --help: only refresh_in_background() writes it.
 inline constexpr const char *background_refresh_option = "--background-refresh";
@@ -41,4 +41,4 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options);
 int run_background_refresh(RunOptions &options, const config::Config &config,
                            const std::string &expected_key);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

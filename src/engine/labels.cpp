@@ -1,4 +1,4 @@
-#include "cli/labels.hpp"
+#include "engine/labels.hpp"
 
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -7,7 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -107,4 +107,4 @@ store::TagFilter parse_tag_filter(const std::string &text) {
     return {tag.name, tag.value};
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -1,4 +1,4 @@
-#include "cli/configure.hpp"
+#include "engine/configure.hpp"
 
 #include "store/hit_log.hpp"
 
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <unistd.h>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -118,4 +118,4 @@ void configure(RunOptions &options, const config::Config &config) {
         inv.tool_identity = config.tool();
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -1,7 +1,7 @@
-#include "cli/expiry.hpp"
+#include "engine/expiry.hpp"
 
-#include "cli/configure.hpp"
-#include "cli/record_run.hpp"
+#include "engine/configure.hpp"
+#include "engine/record_run.hpp"
 #include "exec/inherited.hpp"
 #include "store/key_lock.hpp"
 #include "util/clock.hpp"
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -144,4 +144,4 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
     return status;
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

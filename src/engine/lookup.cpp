@@ -1,16 +1,16 @@
-#include "cli/lookup.hpp"
+#include "engine/lookup.hpp"
 
 #include "exec/delivery.hpp"
 #include "exec/inherited.hpp"
-#include "exec/output_log.hpp"
 #include "store/output_files.hpp"
+#include "store/output_log.hpp"
 #include "util/error.hpp"
 
 #include <csignal>
 #include <optional>
 #include <unistd.h>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failures) {
     Lookup lookup;
@@ -30,8 +30,8 @@ Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failu
     return lookup;
 }
 
-bool replayable(exec::Stream stream, bool one_file) {
-    return stream != exec::Stream::merged || one_file;
+bool replayable(store::Stream stream, bool one_file) {
+    return stream != store::Stream::merged || one_file;
 }
 
 std::string replay_obstacle(const store::BlobStore &blobs, const store::Entry &entry) {
@@ -41,7 +41,7 @@ std::string replay_obstacle(const store::BlobStore &blobs, const store::Entry &e
     bool one_file = exec::stdout_is_stderr();
     bool refused = false;
     try {
-        exec::LogDecoder decoder([&](exec::Stream stream, const char *, size_t) {
+        store::LogDecoder decoder([&](store::Stream stream, const char *, size_t) {
             refused = refused || !replayable(stream, one_file);
         });
         blobs.read(entry.log_blob,
@@ -62,15 +62,15 @@ class Replayer {
   public:
     // Only a merged log asks whether fds 1 and 2 are one file: a hit on an
     // ordinary log spends no fstat on it.
-    bool accepts(exec::Stream stream) {
-        if (stream != exec::Stream::merged)
+    bool accepts(store::Stream stream) {
+        if (stream != store::Stream::merged)
             return true;
         if (!one_file_)
             one_file_ = exec::stdout_is_stderr();
         return replayable(stream, *one_file_);
     }
 
-    void chunk(exec::Stream stream, const char *data, size_t size) {
+    void chunk(store::Stream stream, const char *data, size_t size) {
         if (stream != stream_ || pending_.size() + size > flush_size)
             flush();
         stream_ = stream;
@@ -98,11 +98,11 @@ class Replayer {
     void write(const char *data, size_t size) {
         if (delivery_.reader_gone())
             return;
-        delivery_.write(stream_ == exec::Stream::err ? STDERR_FILENO : STDOUT_FILENO, data, size);
+        delivery_.write(stream_ == store::Stream::err ? STDERR_FILENO : STDOUT_FILENO, data, size);
     }
 
     std::optional<bool> one_file_;
-    exec::Stream stream_ = exec::Stream::out;
+    store::Stream stream_ = store::Stream::out;
     std::string pending_;
     exec::Delivery delivery_;
 };
@@ -121,7 +121,7 @@ Replay replay_entry(const store::BlobStore &blobs, const store::Entry &entry) {
     };
     Replayer replayer;
     bool refused = false;
-    exec::LogDecoder decoder([&](exec::Stream stream, const char *data, size_t size) {
+    store::LogDecoder decoder([&](store::Stream stream, const char *data, size_t size) {
         refused = refused || !replayer.accepts(stream);
         if (refused)
             return;
@@ -137,4 +137,4 @@ Replay replay_entry(const store::BlobStore &blobs, const store::Entry &entry) {
     return {true, replayer.status(entry.exit_code)};
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-namespace fleche::exec {
+namespace fleche::store {
 
 inline constexpr std::string_view log_magic{"FLOG\x01", 5};
 enum class Stream : uint8_t { out = 1, err = 2, merged = 3 };
@@ -64,4 +64,4 @@ class LogDecoder {
     uint32_t payload_left_ = 0;
 };
 
-} // namespace fleche::exec
+} // namespace fleche::store

@@ -7,14 +7,14 @@
 // letters, digits, "_", "-" and "."; VALUE holds no "," or newline.
 #pragma once
 
-#include "cli/run_options.hpp"
+#include "engine/run_options.hpp"
 #include "store/entry.hpp"
 #include "store/entry_query.hpp"
 
 #include <string>
 #include <vector>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 inline constexpr const char *tags_variable = "FLECHE_TAGS";
 
@@ -35,4 +35,4 @@ Labels entry_labels(const RunOptions &options, const std::string &argv0);
 // "NAME=VALUE" or "NAME" (presence) for query --tag. Throws Error.
 store::TagFilter parse_tag_filter(const std::string &text);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -1,4 +1,4 @@
-#include "cli/direct_exec.hpp"
+#include "engine/direct_exec.hpp"
 
 #include "config/keys.hpp"
 #include "exec/inherited.hpp"
@@ -9,14 +9,14 @@
 #include <cstdlib>
 #include <unistd.h>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 bool disabled_by_environment() {
     const char *value = std::getenv("FLECHE_DISABLE");
     return value && *value && config::parse_switch(value, "FLECHE_DISABLE");
 }
 
-int exec_directly(const CommandWords &command) {
+int exec_directly(const std::vector<std::string> &command) {
     if (command.empty())
         throw Error("no command given: write it after '--', as in: fleche run -- CMD ARGS...");
     const char *path = std::getenv("PATH");
@@ -31,4 +31,4 @@ int exec_directly(const CommandWords &command) {
     throw Error(errno_message("cannot execute '" + executable + "'", errno), exit_cannot_execute);
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -2,14 +2,14 @@
 // fill in what the flags left open (flags win for scalars, lists add up).
 #pragma once
 
-#include "cli/run_options.hpp"
 #include "config/config.hpp"
+#include "engine/run_options.hpp"
 #include "store/limits.hpp"
 #include "store/store.hpp"
 
 #include <memory>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 // Call after the flags are parsed and invocation.argv is set. A rule's
 // require_env that is unset turns the store off for this run, with a warning.
@@ -33,4 +33,4 @@ store::Limits configured_limits(const config::Config &config);
 std::vector<const config::Rule *> matching_rules(const RunOptions &options,
                                                  const config::Config &config);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 // Why `invocation` must run uncached (no lookup, nothing stored), or nullopt.
 //  - A word of argv (ignored ones too: CMD sees them) that names a
@@ -22,4 +22,4 @@ namespace fleche::cli {
 // word that names a descriptor.
 std::optional<std::string> uncached_reason(const key::Invocation &invocation);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

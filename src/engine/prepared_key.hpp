@@ -2,7 +2,7 @@
 // single path through which run, digest and has compute keys.
 #pragma once
 
-#include "cli/run_options.hpp"
+#include "engine/run_options.hpp"
 #include "key/key_record.hpp"
 #include "key/tool.hpp"
 #include "store/stat_cache.hpp"
@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 struct PreparedKey {
     key::Tool tool;
@@ -57,4 +57,4 @@ class StoreHasher {
     key::FileHasher hasher_;
 };
 
-} // namespace fleche::cli
+} // namespace fleche::engine

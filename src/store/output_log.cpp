@@ -1,10 +1,10 @@
-#include "exec/output_log.hpp"
+#include "store/output_log.hpp"
 
 #include "util/error.hpp"
 
 #include <algorithm>
 
-namespace fleche::exec {
+namespace fleche::store {
 
 namespace {
 constexpr size_t chunk_header_size = 5;
@@ -98,4 +98,4 @@ void LogDecoder::finish() const {
         throw Error("the stored output log is truncated");
 }
 
-} // namespace fleche::exec
+} // namespace fleche::store

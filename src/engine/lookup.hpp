@@ -1,14 +1,14 @@
 // Finding a usable entry for a key, and replaying it.
 #pragma once
 
-#include "cli/prepared_key.hpp"
-#include "exec/output_log.hpp"
+#include "engine/prepared_key.hpp"
+#include "store/output_log.hpp"
 #include "store/store.hpp"
 
 #include <optional>
 #include <string>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 inline constexpr const char *nothing_stored = "nothing stored under this key";
 
@@ -28,7 +28,7 @@ inline constexpr const char *damaged_entry = "the stored entry is damaged";
 // file (`one_file`, from exec::stdout_is_stderr()) or not: a merged chunk
 // cannot be split into stdout and stderr again. The one test that run (as
 // it replays) and has and explain (through replay_obstacle) apply.
-bool replayable(exec::Stream stream, bool one_file);
+bool replayable(store::Stream stream, bool one_file);
 
 // Why run would not replay `entry` with fds 1 and 2 as they are now, found
 // without replaying it, for has and explain: damaged_entry (the log does not
@@ -47,4 +47,4 @@ struct Replay {
 // restored or written otherwise. Throws BlobCorrupt or Error.
 Replay replay_entry(const store::BlobStore &blobs, const store::Entry &entry);
 
-} // namespace fleche::cli
+} // namespace fleche::engine

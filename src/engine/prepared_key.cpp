@@ -1,4 +1,4 @@
-#include "cli/prepared_key.hpp"
+#include "engine/prepared_key.hpp"
 
 #include "key/invocation.hpp"
 #include "util/error.hpp"
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace fleche::cli {
+namespace fleche::engine {
 
 namespace {
 
@@ -61,4 +61,4 @@ void require_key(const PreparedKey &key) {
         throw Error(key.unhashable + "; no key can be computed");
 }
 
-} // namespace fleche::cli
+} // namespace fleche::engine

@@ -1,0 +1,210 @@
+#include "engine/run.hpp"
+
+#include "engine/closest.hpp"
+#include "engine/configure.hpp"
+#include "engine/direct_exec.hpp"
+#include "engine/expiry.hpp"
+#include "engine/labels.hpp"
+#include "engine/lookup.hpp"
+#include "engine/record_run.hpp"
+#include "engine/uncached.hpp"
+#include "store/counters.hpp"
+#include "store/hit_log.hpp"
+#include "store/key_lock.hpp"
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <memory>
+
+namespace fleche::engine {
+
+namespace {
+
+// An identical run in progress is waited for; this long before saying so.
+constexpr int lock_notice_ms = 1000;
+
+std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool readonly) {
+    try {
+        return open_store(config, readonly);
+    } catch (const Error &e) {
+        warn(std::string(e.what()) + "; running without the cache");
+        return nullptr;
+    }
+}
+
+// What the lookups of one invocation have seen: the look-up after waiting for
+// the lock must not warn about, or count, the damage the first one reported.
+struct Lookups {
+    std::string miss_reason = "--refresh"; // why the last one missed, for -v
+    std::optional<store::Entry> damaged;   // the entry that failed to replay
+};
+
+bool same_entry(const store::Entry &a, const store::Entry &b) {
+    return a.log_blob == b.log_blob && a.stopped_ns == b.stopped_ns;
+}
+
+// Replays the stored entry if there is a usable one; returns the stored exit
+// code then. A damaged entry is a miss (with a warning), never a wrong replay.
+std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
+                           Lookups &seen) {
+    int64_t started_ns = now_ns();
+    Lookup lookup = find_entry(store.index(), key, options.cache_failures);
+    if (!lookup.entry) {
+        seen.miss_reason = lookup.miss_reason;
+        return std::nullopt;
+    }
+    const store::Entry &entry = *lookup.entry;
+    Freshness fresh = freshness(entry, options, started_ns);
+    if (fresh == Freshness::expired) {
+        seen.miss_reason = expiry_reason(entry, options, started_ns);
+        return std::nullopt;
+    }
+    if (seen.damaged && same_entry(*seen.damaged, entry))
+        return std::nullopt; // reported already; nobody has replaced it since
+    Replay replay;
+    try {
+        replay = replay_entry(store.blobs(), entry);
+    } catch (const std::exception &e) {
+        warn(std::string(e.what()) + "; running the command again");
+        seen.miss_reason = damaged_entry;
+        seen.damaged = entry;
+        store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
+        return std::nullopt;
+    }
+    if (!replay.replayed) {
+        seen.miss_reason = merged_log_elsewhere;
+        return std::nullopt;
+    }
+    if (fresh == Freshness::stale)
+        refresh_in_background(key, options);
+    int64_t now = now_ns();
+    if (options.verbose)
+        say("hit " + key.short_key() + ": replayed the run of " +
+            format_duration(now - entry.stopped_ns) + " ago that took " +
+            format_duration(entry.wall_ns()));
+    if (options.readonly)
+        return replay.status; // not even the hit log is written
+    store::HitLog hits(store.dir());
+    hits.append(key.key, now, now - process_start_ns());
+    if (hits.large()) {
+        try {
+            hits.fold(store.index());
+        } catch (const Error &) {
+            // counts catch up at the next fold
+        }
+    }
+    return replay.status;
+}
+
+// Nothing can be stored without the lock (a read-only store, say): the caller
+// then runs CMD uncached.
+std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &key) {
+    try {
+        return std::make_optional<store::KeyLock>(store.lock_path(key.key), lock_notice_ms, [&] {
+            say("waiting for an identical run to finish (key " + key.short_key() + ")");
+        });
+    } catch (const Error &e) {
+        warn(std::string(e.what()) + "; running without the cache");
+        return std::nullopt;
+    }
+}
+
+// After waiting for the lock: the run we waited for has finished and left
+// nothing that we can replay (it failed, or storing was refused). Ours would
+// most likely store nothing either, and running it under the lock would make
+// every other waiter wait for it in turn: it runs beside them, unstored.
+// --refresh is asked to store whatever the other run did, so it never does.
+bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &options) {
+    return !options.refresh && lock.waited() && lock.last_run_finished();
+}
+
+// Looks up, waits for an identical run, looks up again. Returns the exit
+// status of a hit, or nullopt when CMD must run (with `store` cleared when
+// the result cannot be stored, and `lock` held when it may be). Throws Error
+// when the store fails.
+std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
+                                  const RunOptions &options, std::optional<store::KeyLock> &lock) {
+    Lookups seen;
+    if (!options.refresh)
+        if (auto status = try_hit(*store, key, options, seen))
+            return status;
+    if (options.readonly) {
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + seen.miss_reason +
+                " (FLECHE_READONLY: not storing)");
+        store = nullptr;
+        return std::nullopt;
+    }
+    lock = lock_key(*store, key);
+    if (!lock) {
+        store = nullptr;
+        return std::nullopt;
+    }
+    // The identical run we may have waited for has stored its result.
+    if (!options.refresh)
+        if (auto status = try_hit(*store, key, options, seen))
+            return status;
+    std::string reason = seen.miss_reason;
+    if (options.verbose && reason == nothing_stored)
+        reason =
+            one_line_reason(store->index(), key, entry_labels(options, key.record.argv[0]).name);
+    if (run_beside_other_waiters(*lock, options)) {
+        if (options.verbose)
+            say("miss " + key.short_key() + ": " + reason +
+                " after the identical run we waited for; running CMD without storing");
+        store::try_bump_counters(store->index().database(),
+                                 entry_labels(options, key.record.argv[0]).name, key.key,
+                                 {.misses = 1});
+        lock.reset();
+        store = nullptr;
+        return std::nullopt;
+    }
+    if (options.verbose)
+        say("miss " + key.short_key() + ": " + reason);
+    lock->run_started();
+    return std::nullopt;
+}
+
+} // namespace
+
+int run(RunOptions &options, const config::Config &config, const std::string &refresh_of) {
+    resolve_labels(options);
+    if (!refresh_of.empty())
+        return run_background_refresh(options, config, refresh_of);
+    // Before anything is hashed: hashing could consume what CMD is to read.
+    // CMD then runs as it would without fleche (as with FLECHE_DISABLE).
+    if (auto why = uncached_reason(options.invocation)) {
+        if (options.verbose)
+            say("miss: " + *why + "; running uncached");
+        return exec_directly(options.invocation.argv);
+    }
+    // The store comes first: its stat cache spares reading unchanged files.
+    auto opened = options.no_store ? nullptr : try_open_store(config, options.readonly);
+    store::Store *store = opened.get();
+    StoreHasher hashing(store);
+    PreparedKey key = hashing.prepare(options.invocation, !options.readonly);
+    if (!key.unhashable.empty()) {
+        if (!options.no_store)
+            warn(key.unhashable + "; running without the cache");
+        return run_and_record(nullptr, key, options, hashing.hasher());
+    }
+    if (options.verbose && options.no_store)
+        say("miss " + key.short_key() + ": --no-store");
+    std::optional<store::KeyLock> lock;
+    if (store) {
+        try {
+            if (auto status = replay_or_lock(store, key, options, lock))
+                return *status;
+        } catch (const Error &e) {
+            warn(std::string(e.what()) + "; running without the cache");
+            store = nullptr;
+        }
+    }
+    int status = run_and_record(store, key, options, hashing.hasher());
+    if (lock)
+        lock->run_finished();
+    return status;
+}
+
+} // namespace fleche::engine
