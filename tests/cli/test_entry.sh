@@ -100,6 +100,39 @@ case_hit_opens_no_index() {
     fi
 }
 
+# A hit that finds hits.log large leaves folding it to a detached process:
+# the hit itself opens no index, and the counts still reach it.
+case_large_hit_log_folded_off_the_hit() {
+    command -v strace >/dev/null || skip "strace is not installed"
+    make_gen
+    printf '[run]\ntool = "string:gen 1"\n' >fleche.toml
+    fl run -o out.bin -- ./gen >/dev/null 2>&1
+    local key i
+    key=$(fl digest -o out.bin -- ./gen | head -n 1)
+    for ((i = 0; i < 16000; i++)); do echo "$key 1 1"; done >"$FLECHE_DIR/hits.log"
+    [[ $(stat -c %s "$FLECHE_DIR/hits.log") -gt 1048576 ]] || fail "fixture: hits.log too small"
+    rm -f out.bin
+    strace -e trace=open,openat -o hit.trace "$FLECHE_BIN" run -o out.bin -- ./gen 2>h.err | cat >h.out
+    assert_file_eq payload.bin h.out "the hit replays (and its stdout closes)"
+    assert_runs gen 1
+    if grep -q 'index\.sqlite' hit.trace; then
+        fail "the hit opened the index: $(grep 'index\.sqlite' hit.trace | head -3)"
+    fi
+    local n=200
+    while [[ -s "$FLECHE_DIR/hits.log" ]]; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "hits.log was never folded"
+        sleep 0.05
+    done
+    local hits=0
+    while [[ $hits -lt 16001 ]]; do
+        hits=$(sqlite3 "$FLECHE_DIR/index.sqlite" "SELECT hits FROM entries WHERE key = '$key'")
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "the hits were not counted: $hits"
+        sleep 0.05
+    done
+}
+
 # A store whose index cannot be written still stores the entry file (with
 # one warning), and the next run hits from it.
 case_stored_when_index_unwritable() {
@@ -188,6 +221,7 @@ run_case hit_creates_no_index case_hit_creates_no_index
 run_case hit_with_garbage_index case_hit_with_garbage_index
 run_case hit_with_directory_as_index case_hit_with_directory_as_index
 run_case hit_opens_no_index case_hit_opens_no_index
+run_case large_hit_log_folded_off_the_hit case_large_hit_log_folded_off_the_hit
 run_case stored_when_index_unwritable case_stored_when_index_unwritable
 run_case tampered_entry_file case_tampered_entry_file
 run_case entry_of_another_key case_entry_of_another_key
