@@ -1,6 +1,7 @@
-// Fills a store with N synthetic entries through the index, fast (one
-// transaction), for the scale rows of bench/run.sh: a million entries by
-// running a million processes would take hours.
+// Fills a store with N synthetic entries, their entry files and their index
+// rows (in one transaction), for the scale rows of bench/run.sh: a million
+// entries by running a million processes would take hours. The entry files
+// are what a hit reads, so they are written one by one as a run would.
 //
 //   fleche_bench_populate STORE_DIR N
 #include "store/store.hpp"
@@ -46,6 +47,19 @@ int main(int argc, char **argv) {
             insert.bind(4, "sim " + arg).bind(5, log_blob).bind(6, t).bind(7, t + 500'000'000);
             insert.bind(8, t + 500'000'000);
             insert.run();
+            store::Entry entry;
+            entry.key = sha256_hex(record);
+            entry.key_record = record;
+            entry.name = "sim" + std::to_string(i % 1000);
+            entry.command = "sim " + arg;
+            entry.log_blob = log_blob;
+            entry.log_size = 13;
+            entry.started_ns = t;
+            entry.stopped_ns = t + 500'000'000;
+            entry.host = entry.user = "bench";
+            entry.cwd = "/bench";
+            entry.fleche_version = "0";
+            store.entries().write(entry);
         }
         db.exec("COMMIT");
         db.exec("PRAGMA wal_checkpoint(TRUNCATE)");

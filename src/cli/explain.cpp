@@ -11,6 +11,7 @@
 #include "engine/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
+#include "store/local_storage.hpp"
 #include "util/clock.hpp"
 #include "util/text.hpp"
 
@@ -60,7 +61,8 @@ int explain(RunOptions &options) {
     require_key(key);
     std::string name = entry_labels(options, key.record.argv[0]).name;
     std::string short_key = store::short_key(index.database(), key.key);
-    Lookup lookup = find_entry(index, key, options.cache_failures);
+    store::LocalStorage storage(store);
+    Lookup lookup = find_entry(storage, key, options.cache_failures);
     if (lookup.entry) {
         int64_t now = now_ns();
         Freshness fresh = freshness(*lookup.entry, options, now);
@@ -71,7 +73,6 @@ int explain(RunOptions &options) {
         if (obstacle.empty()) {
             std::printf("hit %s: run would replay this entry%s\n\n", short_key.c_str(),
                         fresh == Freshness::stale ? " and refresh it in the background" : "");
-            lookup.entry->tags = store::read_tags(index.database(), key.key);
             print_entry(*lookup.entry);
             return 0;
         }

@@ -5,6 +5,7 @@
 #include "engine/expiry.hpp"
 #include "engine/lookup.hpp"
 #include "engine/uncached.hpp"
+#include "store/local_storage.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -30,7 +31,8 @@ int has(RunOptions &options, const config::Config &config) {
         warn(key.unhashable + "; run would not use the cache");
         return 1;
     }
-    Lookup lookup = find_entry(store.index(), key, options.cache_failures);
+    store::LocalStorage storage(store);
+    Lookup lookup = find_entry(storage, key, options.cache_failures);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
     return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;

@@ -130,7 +130,7 @@ int query(const QueryOptions &options) {
     auto keys = store::query_keys(store.index().database(), filter);
     if (options.rm) {
         for (const auto &key : keys)
-            store.index().remove(key);
+            store::remove_entry(store, key);
         say("removed " + std::to_string(keys.size()) + " entr" + (keys.size() == 1 ? "y" : "ies") +
             "; their unused blobs go at the next gc");
         return 0;

@@ -1,4 +1,4 @@
-// fleche rm KEY...: remove entries; their blobs go at the next gc when no
+// fleche rm KEY...: remove entries (file and index rows); their blobs go at the next gc when no
 // other entry uses them.
 #include "cli/commands.hpp"
 #include "cli/entry_view.hpp"
@@ -22,7 +22,7 @@ int rm(const std::vector<std::string> &prefixes) {
     for (const auto &prefix : prefixes)
         keys.push_back(resolve_key(store.index(), prefix));
     for (const auto &key : keys)
-        store.index().remove(key);
+        store::remove_entry(store, key);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "engine/record_run.hpp"
 #include "exec/inherited.hpp"
 #include "store/key_lock.hpp"
+#include "store/local_storage.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -133,7 +134,7 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
     auto lock = store::KeyLock::try_lock(store.lock_path(key.key));
     if (!lock)
         return 0; // being computed right now
-    auto entry = store.index().find(key.key);
+    auto entry = store::LocalStorage(store).get_entry(key.key).entry;
     if (entry && freshness(*entry, options, now_ns()) == Freshness::fresh)
         return 0; // another refresh finished first
     options.refresh = true;

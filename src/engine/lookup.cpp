@@ -12,10 +12,14 @@
 
 namespace fleche::engine {
 
-Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failures) {
+Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures) {
     Lookup lookup;
-    auto entry = index.find(key.key);
-    if (!entry) {
+    store::EntryRead read = storage.get_entry(key.key);
+    auto &entry = read.entry;
+    if (!read.damage.empty()) {
+        lookup.miss_reason = damaged_entry;
+        lookup.damage = std::move(read.damage);
+    } else if (!entry) {
         lookup.miss_reason = nothing_stored;
     } else if (entry->key_record != key.encoded) {
         // Two records with one SHA-256: never replay the other one.

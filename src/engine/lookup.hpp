@@ -3,6 +3,7 @@
 
 #include "engine/prepared_key.hpp"
 #include "store/output_log.hpp"
+#include "store/storage.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -15,10 +16,14 @@ inline constexpr const char *nothing_stored = "nothing stored under this key";
 struct Lookup {
     std::optional<store::Entry> entry; // set when the entry may be replayed
     std::string miss_reason;           // why not, for -v
+    std::string damage;                // a damaged entry file: what is wrong, for a warning
 };
 
-// An entry with a non-zero exit code is only usable with --cache-failures.
-Lookup find_entry(store::Index &index, const PreparedKey &key, bool accept_failures);
+// Through the storage only (an entry file): no index is opened. An entry
+// with a non-zero exit code is only usable with --cache-failures. Never
+// throws, and warns only of a different invocation under the key (damage
+// is left to the caller to report).
+Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures);
 
 inline constexpr const char *merged_log_elsewhere =
     "the stored run had stdout and stderr as one file, in exact order; now they are not one file";

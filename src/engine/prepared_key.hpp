@@ -38,8 +38,7 @@ void require_key(const PreparedKey &key);
 // for the check of the inputs after a run.
 class StoreHasher {
   public:
-    explicit StoreHasher(store::Store *store)
-        : cache_(store ? &store->index() : nullptr), hasher_(&cache_) {}
+    explicit StoreHasher(store::Store *store) : cache_(store), hasher_(&cache_) {}
     StoreHasher(const StoreHasher &) = delete;
     StoreHasher &operator=(const StoreHasher &) = delete;
 

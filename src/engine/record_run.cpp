@@ -9,6 +9,7 @@
 #include "store/auto_gc.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
+#include "store/local_storage.hpp"
 #include "store/output_files.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -160,23 +161,29 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     entry.name = labels.name;
     entry.tags = labels.tags;
     entry.log_size = log.writer().size();
-    entry.log_blob = log.writer().commit(); // blobs before the index row that names them
+    entry.log_blob = log.writer().commit(); // blobs before the entry that names them
     entry.outputs = std::move(*outputs);
     for (const auto &output : entry.outputs)
         entry.outputs_size += output.size;
-    store.index().put(entry);
+    store::LocalStorage(store).put_entry(entry); // the entry file, then the index row
     test_hook("stored");
-    store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
-    store.index().checkpoint(); // hits that follow open an index with an empty WAL
+    if (store::Index *index = store.try_index()) {
+        try {
+            store::HitLog(store.dir()).fold(*index); // we write the index anyway
+        } catch (const Error &) {
+            // counts catch up at the next fold
+        }
+        index->checkpoint(); // later opens of the index have an empty WAL to scan
+    }
     trim_store_if_due(store, options.limits);
 }
 
 // A stored run is counted with the entry; this counts one that was not.
 void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options,
                 bool error) {
-    store::try_bump_counters(store.index().database(),
-                             entry_labels(options, key.record.argv[0]).name, key.key,
-                             {.misses = 1, .errors = error ? 1 : 0});
+    if (store::Index *index = store.try_index())
+        store::try_bump_counters(index->database(), entry_labels(options, key.record.argv[0]).name,
+                                 key.key, {.misses = 1, .errors = error ? 1 : 0});
 }
 
 } // namespace

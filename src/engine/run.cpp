@@ -11,11 +11,15 @@
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
+#include "store/local_storage.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
+#include <fcntl.h>
 #include <memory>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace fleche::engine {
 
@@ -38,18 +42,69 @@ std::unique_ptr<store::Store> try_open_store(const config::Config &config, bool 
 struct Lookups {
     std::string miss_reason = "--refresh"; // why the last one missed, for -v
     std::optional<store::Entry> damaged;   // the entry that failed to replay
+    std::string damaged_file;              // what was wrong with a damaged entry file
 };
 
 bool same_entry(const store::Entry &a, const store::Entry &b) {
     return a.log_blob == b.log_blob && a.stopped_ns == b.stopped_ns;
 }
 
+void count_error(store::Store &store, const std::string &name, const std::string &key) {
+    if (store::Index *index = store.try_index()) // a miss path: it may open the index
+        store::try_bump_counters(index->database(), name, key, {.errors = 1});
+}
+
+// A damaged entry file is a miss with one warning, however often it is read.
+bool report_damaged_file(store::Store &store, const PreparedKey &key, const RunOptions &options,
+                         const Lookup &lookup, Lookups &seen) {
+    if (lookup.damage.empty())
+        return false;
+    if (seen.damaged_file != lookup.damage) {
+        warn(lookup.damage + "; running the command again");
+        count_error(store, entry_labels(options, key.record.argv[0]).name, key.key);
+    }
+    seen.damaged_file = lookup.damage;
+    seen.miss_reason = lookup.miss_reason;
+    return true;
+}
+
+// The hit log is folded into the index by a storing run, gc and stats; a
+// store that only ever hits would let it grow, so a hit that finds it large
+// leaves the fold to a detached process of its own (forked, not exec'd: the
+// hit is single-threaded here) and never opens the index itself.
+void fold_hits_detached(const std::string &store_dir) {
+    pid_t child = ::fork();
+    if (child != 0) {
+        if (child > 0)
+            ::waitpid(child, nullptr, 0);
+        return;
+    }
+    if (::fork() == 0) {
+        ::setsid();
+        int null = ::open("/dev/null", O_RDWR);
+        if (null >= 0)
+            for (int fd : {0, 1, 2})
+                ::dup2(null, fd); // a reader of our stdout must not wait for the fold
+        try {
+            store::Index index(store_dir + "/index.sqlite");
+            store::HitLog(store_dir).fold(index);
+        } catch (const std::exception &) {
+            // counts catch up at the next fold
+        }
+    }
+    ::_exit(0);
+}
+
 // Replays the stored entry if there is a usable one; returns the stored exit
-// code then. A damaged entry is a miss (with a warning), never a wrong replay.
+// code then. A damaged entry is a miss (with a warning), never a wrong
+// replay. Reads the entry file and its blobs: opens no index.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
                            Lookups &seen) {
     int64_t started_ns = now_ns();
-    Lookup lookup = find_entry(store.index(), key, options.cache_failures);
+    store::LocalStorage storage(store);
+    Lookup lookup = find_entry(storage, key, options.cache_failures);
+    if (report_damaged_file(store, key, options, lookup, seen))
+        return std::nullopt;
     if (!lookup.entry) {
         seen.miss_reason = lookup.miss_reason;
         return std::nullopt;
@@ -69,7 +124,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         warn(std::string(e.what()) + "; running the command again");
         seen.miss_reason = damaged_entry;
         seen.damaged = entry;
-        store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
+        count_error(store, entry.name, key.key);
         return std::nullopt;
     }
     if (!replay.replayed) {
@@ -87,13 +142,8 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         return replay.status; // not even the hit log is written
     store::HitLog hits(store.dir());
     hits.append(key.key, now, now - process_start_ns());
-    if (hits.large()) {
-        try {
-            hits.fold(store.index());
-        } catch (const Error &) {
-            // counts catch up at the next fold
-        }
-    }
+    if (hits.large())
+        fold_hits_detached(store.dir());
     return replay.status;
 }
 
@@ -147,15 +197,16 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
             return status;
     std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
-        reason =
-            one_line_reason(store->index(), key, entry_labels(options, key.record.argv[0]).name);
+        if (store::Index *index = store->try_index())
+            reason = one_line_reason(*index, key, entry_labels(options, key.record.argv[0]).name);
     if (run_beside_other_waiters(*lock, options)) {
         if (options.verbose)
             say("miss " + key.short_key() + ": " + reason +
                 " after the identical run we waited for; running CMD without storing");
-        store::try_bump_counters(store->index().database(),
-                                 entry_labels(options, key.record.argv[0]).name, key.key,
-                                 {.misses = 1});
+        if (store::Index *index = store->try_index())
+            store::try_bump_counters(index->database(),
+                                     entry_labels(options, key.record.argv[0]).name, key.key,
+                                     {.misses = 1});
         lock.reset();
         store = nullptr;
         return std::nullopt;

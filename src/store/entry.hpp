@@ -30,6 +30,21 @@ struct Tag {
     bool operator==(const Tag &) const = default;
 };
 
+// What a traced run read, probed or listed (room for the traced key; no run
+// records one yet): the entry applies when every path still has its state.
+struct PathState {
+    enum class Kind : int { content = 1, missing = 2, listing = 3 }; // on disk: never renumber
+    std::string path;
+    Kind kind = Kind::missing;
+    std::string digest; // content: the file's; listing: the directory listing's; missing: empty
+    bool operator==(const PathState &) const = default;
+};
+
+struct PathSet {
+    std::vector<PathState> paths;
+    bool operator==(const PathSet &) const = default;
+};
+
 struct Entry {
     std::string key;
     std::string key_record;
@@ -42,11 +57,14 @@ struct Entry {
     int64_t started_ns = 0, stopped_ns = 0;
     int64_t user_ns = 0, system_ns = 0, max_rss_kb = 0;
     std::string host, user, cwd, fleche_version;
+    // Kept by the index only (they change on every hit): not in the entry
+    // file, so decode_entry leaves them 0.
     int64_t hits = 0;
     int64_t last_use_ns = 0;
     std::vector<OutputRecord> outputs; // sorted by path; parents before children
     std::vector<Tag> tags;             // sorted by name; Index::find leaves it
                                        // empty (a replay needs none): read_tags
+    std::vector<PathSet> path_sets;    // traced keys only; empty for now
 
     int64_t wall_ns() const { return stopped_ns - started_ns; }
 };

@@ -57,6 +57,8 @@ std::vector<EntryRef> evict(Store &store, std::vector<EntryRef> entries,
             removed.push_back(key);
     } else if (!chosen.empty()) {
         removed = store.index().remove_unused(chosen);
+        for (const auto &key : removed)
+            store.entries().remove(key); // until gc removes the file first (remove_entry)
     }
     std::unordered_set<std::string> gone(removed.begin(), removed.end());
     std::vector<EntryRef> kept;

@@ -4,13 +4,21 @@
 
 namespace fleche::store {
 
+Index *StatCache::index() {
+    Index *opened = store_ ? store_->try_index() : nullptr;
+    if (!opened)
+        store_ = nullptr; // an unreadable cache is only slower: do not try again
+    return opened;
+}
+
 std::optional<std::string> StatCache::find(const std::string &path, const key::FileStamp &stamp) {
     if (auto it = learnt_.find(path); it != learnt_.end() && it->second.first == stamp)
         return it->second.second;
-    if (!index_)
+    Index *cache = index();
+    if (!cache)
         return std::nullopt;
     try {
-        Statement query(index_->database(),
+        Statement query(cache->database(),
                         "SELECT digest FROM stat_cache WHERE path = ? AND dev = ? AND ino = ? "
                         "AND size = ? AND mtime_ns = ? AND ctime_ns = ?");
         query.bind(1, path).bind(2, stamp.dev).bind(3, stamp.ino).bind(4, stamp.size);
@@ -32,10 +40,13 @@ void StatCache::remember(const std::string &path, const key::FileStamp &stamp,
 }
 
 void StatCache::flush() noexcept {
-    if (!index_ || pending_.empty())
+    if (pending_.empty())
         return;
     try {
-        Database &db = index_->database();
+        Index *cache = index();
+        if (!cache)
+            return;
+        Database &db = cache->database();
         // Before CMD runs when the key is computed: not the entry's hooks.
         Transaction transaction(db, {"stat-cache-begin", "stat-cache-commit"});
         Statement insert(db, "INSERT OR REPLACE INTO stat_cache(path, dev, ino, size, mtime_ns, "

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "key/file_hasher.hpp"
-#include "store/index.hpp"
+#include "store/store.hpp"
 
 #include <map>
 #include <utility>
@@ -14,8 +14,10 @@ namespace fleche::store {
 
 class StatCache : public key::DigestCache {
   public:
-    // Without an index (no store) it only remembers for this process.
-    explicit StatCache(Index *index) : index_(index) {}
+    // Without a store it only remembers for this process. The store's index
+    // is opened at the first lookup, not before (a hit on a command without
+    // inputs, whose tool is not hashed, opens none).
+    explicit StatCache(Store *store) : store_(store) {}
 
     std::optional<std::string> find(const std::string &path, const key::FileStamp &stamp) override;
     void remember(const std::string &path, const key::FileStamp &stamp,
@@ -24,7 +26,10 @@ class StatCache : public key::DigestCache {
     void flush() noexcept;
 
   private:
-    Index *index_;
+    // nullptr without a store or once its index could not be opened.
+    Index *index();
+
+    Store *store_;
     std::map<std::string, std::pair<key::FileStamp, std::string>> learnt_;
     std::map<std::string, std::pair<key::FileStamp, std::string>> pending_;
 };

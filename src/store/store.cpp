@@ -17,6 +17,7 @@ std::string env(const char *name) {
 const std::string &prepared(const std::string &dir) {
     make_directories(dir, 0700);
     make_directories(dir + "/objects", 0700);
+    make_directories(dir + "/entries", 0700);
     make_directories(dir + "/tmp", 0700);
     make_directories(dir + "/locks", 0700);
     return dir;
@@ -35,9 +36,31 @@ std::string store_directory() {
 }
 
 Store::Store(const std::string &dir, int compression_level)
-    : dir_(dir), blobs_(prepared(dir), compression_level), index_(dir + "/index.sqlite") {}
+    : dir_(dir), blobs_(prepared(dir), compression_level), entries_(dir) {}
 
 Store::Store(const std::string &dir, ReadOnly)
-    : dir_(dir), blobs_(dir), index_(dir + "/index.sqlite", ReadOnly{}) {}
+    : dir_(dir), readonly_(true), blobs_(dir), entries_(dir) {}
+
+Index &Store::index() {
+    if (!index_) {
+        std::string path = dir_ + "/index.sqlite";
+        index_ =
+            readonly_ ? std::make_unique<Index>(path, ReadOnly{}) : std::make_unique<Index>(path);
+    }
+    return *index_;
+}
+
+Index *Store::try_index() noexcept {
+    try {
+        return &index();
+    } catch (const std::exception &) {
+        return nullptr;
+    }
+}
+
+void remove_entry(Store &store, const std::string &key) {
+    store.entries().remove(key);
+    store.index().remove(key);
+}
 
 } // namespace fleche::store

@@ -82,7 +82,7 @@ void check_index(Index &index, VerifyResult &result) {
 void repair(Store &store, const std::vector<BlobFile> &files,
             const std::unordered_set<std::string> &referenced, VerifyResult &result) {
     for (const auto &key : result.broken_entries) {
-        store.index().remove(key);
+        remove_entry(store, key);
         ++result.removed_entries;
     }
     for (const auto &path : result.damaged_blobs)

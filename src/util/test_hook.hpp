@@ -9,6 +9,9 @@
 //
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
+// entry-written (an entry file's temp file is written), entry-rename (before
+// its rename into entries/), entry-renamed (after it), entry-stored (the
+// entry file is in place, the index not yet written),
 // index-begin (before a transaction of the index), index-commit (inside it,
 // before COMMIT), stored (after the entry's), stat-cache-begin and
 // stat-cache-commit (the same for the stat cache, remembered before CMD runs),

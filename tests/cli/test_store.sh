@@ -31,6 +31,7 @@ case_layout() {
     [[ -d "$FLECHE_DIR/objects" ]] || fail "no objects/ in the store"
     [[ -d "$FLECHE_DIR/tmp" ]] || fail "no tmp/ in the store"
     [[ -d "$FLECHE_DIR/locks" ]] || fail "no locks/ in the store"
+    [[ -d "$FLECHE_DIR/entries" ]] || fail "no entries/ in the store"
     local blobs
     blobs=$(cd "$FLECHE_DIR" && find objects -type f | sort)
     [[ -n "$blobs" ]] || fail "no blob under objects/"
@@ -237,14 +238,35 @@ broken_store_run() {
     assert_eq "partial" "$(cat b3.out)"
 }
 
+# index_unusable_run DESC: the index cannot be opened, but the entry files
+# serve: ./gen, stored, replays without running and without a word from fleche.
+index_unusable_run() {
+    local before
+    before=$(runs gen)
+    rm -f out.bin
+    capture u fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC" "$1: exit code"
+    check_gen_result u
+    assert_runs gen "$before" "$1: a hit from the entry file"
+    assert_eq 0 "$(fleche_lines u.err | wc -l)" "$1: nothing from fleche: $(fleche_lines u.err)"
+}
+
 case_garbage_index() {
     make_gen
     mkdir -p "$FLECHE_DIR"
     chmod 700 "$FLECHE_DIR"
     { echo "this is not a database"; head -c 8000 /dev/urandom; } >"$FLECHE_DIR/index.sqlite"
     cp "$FLECHE_DIR/index.sqlite" garbage.ref
-    broken_store_run "garbage index.sqlite"
-    broken_store_run "garbage index.sqlite, second time"
+    # The entry file is stored; the index cannot be: one warning.
+    capture b1 fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC"
+    check_gen_result b1
+    assert_eq 1 "$(grep -c '^fleche: warning: ' b1.err)" "exactly one warning line: $(fleche_lines b1.err)"
+    index_unusable_run "garbage index.sqlite"
+    make_counted failing 'echo partial; exit 5'
+    capture b2 fl run -- ./failing
+    assert_eq 5 "$RC" "exit code 5 passes through"
+    assert_eq "partial" "$(cat b2.out)" "stdout of a failing run"
     assert_file_eq garbage.ref "$FLECHE_DIR/index.sqlite" "the garbage index must never be overwritten"
 }
 
@@ -255,7 +277,7 @@ case_garbage_index_after_use() {
     head -c 4096 /dev/urandom >"$FLECHE_DIR/index.sqlite"
     rm -f "$FLECHE_DIR/index.sqlite-wal" "$FLECHE_DIR/index.sqlite-shm"
     cp "$FLECHE_DIR/index.sqlite" garbage.ref
-    broken_store_run "index garbled after use"
+    index_unusable_run "index garbled after use"
     assert_file_eq garbage.ref "$FLECHE_DIR/index.sqlite" "the garbage index must never be overwritten"
 }
 
@@ -266,7 +288,7 @@ case_newer_schema() {
     sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version=99' >/dev/null
     assert_eq 99 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "fixture"
     cp "$FLECHE_DIR/index.sqlite" index.ref
-    broken_store_run "index with user_version 99"
+    index_unusable_run "index with user_version 99"
     assert_eq 99 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "user_version untouched"
     assert_file_eq index.ref "$FLECHE_DIR/index.sqlite" "an index with a newer schema must never be overwritten"
 }

@@ -1,0 +1,31 @@
+// The local store (store.hpp) as a Storage: entry files under entries/, blobs
+// under objects/, and the index kept in step on put. A get reads the entry
+// file and blobs only: it opens no index.
+#pragma once
+
+#include "store/storage.hpp"
+#include "store/store.hpp"
+
+namespace fleche::store {
+
+class LocalStorage : public Storage {
+  public:
+    explicit LocalStorage(Store &store) : store_(store) {}
+
+    EntryRead get_entry(const std::string &key) noexcept override;
+    // The entry file, then the index row (Index::put, which counts the
+    // run as stored). An index that cannot be written is warned about once
+    // and the entry kept: hits work from the file, and a rebuild of the
+    // index catches up. Throws Error when the entry file cannot be written.
+    void put_entry(const Entry &entry) override;
+    bool has_entry(const std::string &key) noexcept override;
+
+    void get_blob(const std::string &digest, const BlobSink &sink) override;
+    void put_blob(const std::string &digest, const BlobSource &source) override;
+    bool has_blob(const std::string &digest) noexcept override;
+
+  private:
+    Store &store_;
+};
+
+} // namespace fleche::store
