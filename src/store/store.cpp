@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "store/index_open.hpp"
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -35,9 +37,15 @@ std::string store_directory() {
 }
 
 Store::Store(const std::string &dir, int compression_level)
-    : dir_(dir), blobs_(prepared(dir), compression_level), index_(dir + "/index.sqlite") {}
+    : dir_(dir), blobs_(prepared(dir), compression_level),
+      // MERGE: with entry files, EntrySource{for_each_entry: EntryFiles::for_each,
+      // write_entry: EntryFiles::write}: the rebuild reads them, a 0.1 store
+      // is migrated to them. Empty until then: a rebuild starts empty.
+      index_(open_index(dir, EntrySource{})) {}
 
+// Never repairs: a damaged index makes the open fail (IndexDamaged), and the
+// caller runs without it; nothing is moved.
 Store::Store(const std::string &dir, ReadOnly)
-    : dir_(dir), blobs_(dir), index_(dir + "/index.sqlite", ReadOnly{}) {}
+    : dir_(dir), blobs_(dir), index_(std::make_unique<Index>(dir + "/index.sqlite", ReadOnly{})) {}
 
 } // namespace fleche::store

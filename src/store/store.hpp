@@ -1,6 +1,9 @@
 // The local store: $FLECHE_DIR, else $XDG_CACHE_HOME/fleche, else
 // ~/.cache/fleche (created mode 0700), holding
-//   index.sqlite   the index (see index.hpp)
+//   format         the layout version (see layout.hpp)
+//   index.sqlite   the index (see index.hpp), derived from the entries: a
+//                  damaged one is moved aside to index.sqlite.damaged-<UTC
+//                  time> and rebuilt (see index_open.hpp)
 //   objects/       blobs (see blob.hpp)
 //   tmp/           writes in progress
 //   locks/         one lock file per key being computed (see key_lock.hpp)
@@ -9,6 +12,7 @@
 #include "store/blob.hpp"
 #include "store/index.hpp"
 
+#include <memory>
 #include <string>
 
 namespace fleche::store {
@@ -19,13 +23,14 @@ std::string store_directory();
 
 class Store {
   public:
-    // Creates the layout if needed and opens the index. Throws Error.
+    // Creates the layout if needed and opens the index, repairing or
+    // migrating it (open_index). Throws Error.
     explicit Store(const std::string &dir, int compression_level = 1);
     // Opens an existing store without creating or writing anything. Throws Error.
     Store(const std::string &dir, ReadOnly);
 
     const std::string &dir() const { return dir_; }
-    Index &index() { return index_; }
+    Index &index() { return *index_; }
     const BlobStore &blobs() const { return blobs_; }
     std::string tmp_dir() const { return dir_ + "/tmp"; }
     std::string lock_path(const std::string &key) const { return dir_ + "/locks/" + key; }
@@ -33,7 +38,7 @@ class Store {
   private:
     std::string dir_;
     BlobStore blobs_;
-    Index index_;
+    std::unique_ptr<Index> index_;
 };
 
 } // namespace fleche::store

@@ -237,15 +237,36 @@ broken_store_run() {
     assert_eq "partial" "$(cat b3.out)"
 }
 
+# rebuilt_store_run DESC: the index was unusable; the first run rebuilds it
+# with exactly one warning, CMD's result reaches the user, and the store works
+# again: the next run is a hit and says nothing.
+rebuilt_store_run() {
+    local desc=$1 before
+    before=$(runs gen)
+    rm -f out.bin
+    capture b1 fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC" "$desc: exit code"
+    check_gen_result b1
+    assert_eq 1 "$(grep -c '^fleche: warning: ' b1.err)" "$desc: exactly one warning line: $(fleche_lines b1.err)"
+    assert_eq 1 "$(fleche_lines b1.err | wc -l)" "$desc: nothing else from fleche"
+    assert_file_contains b1.err "moved it to '$FLECHE_DIR/index.sqlite.damaged-"
+    before=$(runs gen)
+    rm -f out.bin
+    capture b2 fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC" "$desc: second run"
+    check_gen_result b2
+    assert_runs gen "$before" "$desc: the second run is a hit"
+    assert_eq "" "$(fleche_lines b2.err)" "$desc: the second run says nothing"
+}
+
 case_garbage_index() {
     make_gen
     mkdir -p "$FLECHE_DIR"
     chmod 700 "$FLECHE_DIR"
     { echo "this is not a database"; head -c 8000 /dev/urandom; } >"$FLECHE_DIR/index.sqlite"
     cp "$FLECHE_DIR/index.sqlite" garbage.ref
-    broken_store_run "garbage index.sqlite"
-    broken_store_run "garbage index.sqlite, second time"
-    assert_file_eq garbage.ref "$FLECHE_DIR/index.sqlite" "the garbage index must never be overwritten"
+    rebuilt_store_run "garbage index.sqlite"
+    assert_file_eq garbage.ref "$(echo "$FLECHE_DIR"/index.sqlite.damaged-*Z)" "the garbage index is kept aside, unchanged"
 }
 
 case_garbage_index_after_use() {
@@ -255,8 +276,8 @@ case_garbage_index_after_use() {
     head -c 4096 /dev/urandom >"$FLECHE_DIR/index.sqlite"
     rm -f "$FLECHE_DIR/index.sqlite-wal" "$FLECHE_DIR/index.sqlite-shm"
     cp "$FLECHE_DIR/index.sqlite" garbage.ref
-    broken_store_run "index garbled after use"
-    assert_file_eq garbage.ref "$FLECHE_DIR/index.sqlite" "the garbage index must never be overwritten"
+    rebuilt_store_run "index garbled after use"
+    assert_file_eq garbage.ref "$(echo "$FLECHE_DIR"/index.sqlite.damaged-*Z)" "the garbage index is kept aside, unchanged"
 }
 
 case_newer_schema() {
@@ -265,10 +286,9 @@ case_newer_schema() {
     assert_runs gen 1
     sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version=99' >/dev/null
     assert_eq 99 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "fixture"
-    cp "$FLECHE_DIR/index.sqlite" index.ref
-    broken_store_run "index with user_version 99"
-    assert_eq 99 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "user_version untouched"
-    assert_file_eq index.ref "$FLECHE_DIR/index.sqlite" "an index with a newer schema must never be overwritten"
+    rebuilt_store_run "index with user_version 99"
+    assert_eq 99 "$(sqlite3 "$(echo "$FLECHE_DIR"/index.sqlite.damaged-*Z)" 'PRAGMA user_version')" "the newer index is kept aside"
+    assert_eq 2 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "a new index of this version"
 }
 
 case_store_cannot_be_created() {

@@ -113,8 +113,11 @@ case_garbage_index() {
     mkdir -p "$FLECHE_DIR"
     head -c 4096 /dev/urandom >"$FLECHE_DIR/index.sqlite"
     capture v fl verify
-    assert_eq 125 "$RC"
-    assert_file_contains v.err "file is not a database"
+    assert_eq 0 "$RC" "verify rebuilds a garbage index: $(cat v.err)"
+    assert_file_contains v.err "index.sqlite' is damaged (file is not a database); moved it to"
+    capture v2 fl verify --repair
+    assert_eq 0 "$RC"
+    assert_eq "" "$(fleche_lines v2.err)" "once"
 }
 
 case_progress_only_on_a_terminal() {
