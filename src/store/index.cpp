@@ -7,6 +7,7 @@
 #include <chrono>
 #include <sqlite3.h>
 #include <thread>
+#include <vector>
 
 namespace fleche::store {
 
@@ -155,22 +156,30 @@ Index::Index(const std::string &path, ReadOnly) : db_(path, ReadOnly{}) {
     });
 }
 
-// One statement naming every column: preparing it fails on a missing table
-// or column, and costs one prepare per open.
+// Asks SQLite's schema for each column rather than preparing a statement
+// that names them all: a third of the instructions of a hit, callgrind.
 void Index::check_columns() {
-    static const std::string sql =
-        std::string("SELECT 1 FROM (SELECT ") + entry_columns + " FROM entries LIMIT 0), (SELECT " +
-        output_columns + " FROM outputs LIMIT 0), (SELECT key, name, value FROM tags LIMIT 0), " +
-        "(SELECT name, shard, hits, misses, stored, errors, saved_ns FROM counters LIMIT 0)";
-    try {
-        Statement probe(db_, sql.c_str());
-    } catch (const DatabaseError &e) {
-        if (e.code() != SQLITE_ERROR)
-            throw;
-        throw IndexDamaged("the index '" + db_.path() + "' lacks tables or columns of schema " +
-                           "version " + std::to_string(index_schema_version) + " (" + e.what() +
-                           ")");
-    }
+    struct Table {
+        const char *name;
+        std::vector<std::string> columns;
+    };
+    static const std::vector<Table> tables = {
+        {"entries", split_columns(entry_columns)},
+        {"outputs", split_columns(output_columns)},
+        {"tags", {"key", "name", "value"}},
+        {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}}};
+    for (const auto &table : tables)
+        for (const auto &column : table.columns) {
+            int rc = sqlite3_table_column_metadata(db_.handle(), "main", table.name, column.c_str(),
+                                                   nullptr, nullptr, nullptr, nullptr, nullptr);
+            if (rc == SQLITE_OK)
+                continue;
+            if ((rc & 0xff) != SQLITE_ERROR)
+                db_.fail("cannot read the schema");
+            throw IndexDamaged("the index '" + db_.path() + "' lacks tables or columns of schema " +
+                               "version " + std::to_string(index_schema_version) + " (no " +
+                               table.name + "." + column + ")");
+        }
 }
 
 void Index::prepare_schema() {

@@ -1,6 +1,19 @@
 #include "store/index_columns.hpp"
 
+#include <string_view>
+
 namespace fleche::store {
+
+std::vector<std::string> split_columns(const char *list) {
+    std::vector<std::string> names;
+    std::string_view rest = list;
+    while (!rest.empty()) {
+        size_t comma = rest.find(", ");
+        names.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
+    }
+    return names;
+}
 
 std::string placeholders(int count) {
     std::string list;

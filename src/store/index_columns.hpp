@@ -9,6 +9,7 @@
 #include "store/sqlite.hpp"
 
 #include <string>
+#include <vector>
 
 namespace fleche::store {
 
@@ -23,6 +24,9 @@ inline constexpr int entry_column_count = 19;
 inline constexpr const char *output_columns =
     "key, path, type, executable, blob, target, size, mode";
 inline constexpr int output_column_count = 8;
+
+// The names in a column list.
+std::vector<std::string> split_columns(const char *list);
 
 // "?,?,...,?" for `count` columns.
 std::string placeholders(int count);

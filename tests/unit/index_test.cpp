@@ -139,4 +139,6 @@ TEST_CASE("the column lists name every column of the schema, in its order") {
     CHECK(columns_of("entries") == entry_columns);
     CHECK(columns_of("outputs") == output_columns);
     CHECK(placeholders(3) == "?,?,?");
+    CHECK(split_columns(output_columns).size() == size_t(output_column_count));
+    CHECK(split_columns(entry_columns).size() == size_t(entry_column_count));
 }
