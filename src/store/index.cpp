@@ -168,18 +168,33 @@ void Index::check_columns() {
         {"outputs", split_columns(output_columns)},
         {"tags", {"key", "name", "value"}},
         {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}}};
-    for (const auto &table : tables)
-        for (const auto &column : table.columns) {
-            int rc = sqlite3_table_column_metadata(db_.handle(), "main", table.name, column.c_str(),
-                                                   nullptr, nullptr, nullptr, nullptr, nullptr);
-            if (rc == SQLITE_OK)
-                continue;
-            if ((rc & 0xff) != SQLITE_ERROR)
-                db_.fail("cannot read the schema");
+    // The metadata comes from the connection's cached schema, which may
+    // predate the tables that another process just created (a new store
+    // opened by many at once): on a miss, a statement that reads the schema
+    // reloads it, and the check is made again.
+    for (int attempt = 0;; ++attempt) {
+        std::string missing;
+        for (const auto &table : tables)
+            for (const auto &column : table.columns) {
+                if (!missing.empty())
+                    break;
+                int rc =
+                    sqlite3_table_column_metadata(db_.handle(), "main", table.name, column.c_str(),
+                                                  nullptr, nullptr, nullptr, nullptr, nullptr);
+                if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_ERROR)
+                    db_.fail("cannot read the schema");
+                if (rc != SQLITE_OK)
+                    missing = std::string(table.name) + "." + column;
+            }
+        if (missing.empty())
+            return;
+        if (attempt > 0)
             throw IndexDamaged("the index '" + db_.path() + "' lacks tables or columns of schema " +
                                "version " + std::to_string(index_schema_version) + " (no " +
-                               table.name + "." + column + ")");
-        }
+                               missing + ")");
+        Statement reload(db_, "SELECT count(*) FROM sqlite_schema");
+        reload.step();
+    }
 }
 
 void Index::prepare_schema() {

@@ -123,6 +123,21 @@ void migrate(const std::string &store_dir, Index &index, const EntryVisitor &wri
     }
 }
 
+// Moves the damaged index aside (none when `why` is empty: it is missing),
+// rebuilds it and says so. Call with the lock held.
+std::unique_ptr<Index> replace_index(const std::string &store_dir, const EntrySource &source,
+                                     const std::string &why) {
+    std::string path = index_path(store_dir);
+    std::string aside = why.empty() ? "" : move_aside(store_dir);
+    size_t count = rebuild_in_place(store_dir, source.for_each_entry);
+    std::string what = why.empty() ? "the index '" + path + "' was missing"
+                                   : why + "; moved it to '" + aside + "'";
+    warn(what + (why.empty() ? "; rebuilt it" : " and rebuilt it") + " from " +
+         entries_phrase(count) +
+         " (hit counts and the counters of `fleche stats` start again from zero)");
+    return std::make_unique<Index>(path, false);
+}
+
 // open_index once the lock is held; `index` is the sound index found before
 // locking, if any.
 std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySource &source,
@@ -140,14 +155,7 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
             index = std::make_unique<Index>(path, true); // a new store
             fresh = true;
         } else if (!index) {
-            std::string aside = why.empty() ? "" : move_aside(store_dir);
-            size_t count = rebuild_in_place(store_dir, source.for_each_entry);
-            std::string what = why.empty() ? "the index '" + path + "' was missing"
-                                           : why + "; moved it to '" + aside + "'";
-            warn(what + (why.empty() ? "; rebuilt it" : " and rebuilt it") + " from " +
-                 entries_phrase(count) +
-                 " (hit counts and the counters of `fleche stats` start again from zero)");
-            index = std::make_unique<Index>(path, false);
+            index = replace_index(store_dir, source, why);
             fresh = true;
         }
     }
@@ -165,7 +173,32 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
     return index;
 }
 
+// The lock of whoever creates, moves or rebuilds the index.
+class IndexLock {
+  public:
+    explicit IndexLock(const std::string &store_dir)
+        : path_(store_dir + "/locks/index"), lock_(path_, lock_notice_ms, [] {
+              say("waiting for another fleche that is repairing the index");
+          }) {}
+    // Removed while held, as gc would remove it (a waiter then locks again,
+    // see KeyLock): the lock is taken rarely and leaves nothing behind.
+    ~IndexLock() { ::unlink(path_.c_str()); }
+    IndexLock(const IndexLock &) = delete;
+    IndexLock &operator=(const IndexLock &) = delete;
+
+  private:
+    std::string path_;
+    KeyLock lock_;
+};
+
 } // namespace
+
+std::unique_ptr<Index> rebuild_damaged_index(const std::string &store_dir,
+                                             const EntrySource &source, const std::string &why) {
+    IndexLock lock(store_dir);
+    remove_killed_rebuild(store_dir);
+    return replace_index(store_dir, source, why);
+}
 
 std::unique_ptr<Index> open_index(const std::string &store_dir, const EntrySource &source) {
     std::optional<int> layout = read_layout_version(store_dir);
@@ -177,15 +210,7 @@ std::unique_ptr<Index> open_index(const std::string &store_dir, const EntrySourc
     std::unique_ptr<Index> index = open_existing(index_path(store_dir), nullptr);
     if (index && (layout || !source.write_entry))
         return index;
-    std::string lock_path = store_dir + "/locks/index";
-    KeyLock lock(lock_path, lock_notice_ms,
-                 [] { say("waiting for another fleche that is repairing the index"); });
-    // Removed while held, as gc would remove it (a waiter then locks again,
-    // see KeyLock): the lock is taken rarely and leaves nothing behind.
-    struct Unlink {
-        const std::string &path;
-        ~Unlink() { ::unlink(path.c_str()); }
-    } unlink_lock{lock_path};
+    IndexLock lock(store_dir);
     return open_locked(store_dir, source, std::move(index));
 }
 

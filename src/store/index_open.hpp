@@ -45,4 +45,10 @@ struct EntrySource {
 // be used at all (unwritable, busy, a newer layout).
 std::unique_ptr<Index> open_index(const std::string &store_dir, const EntrySource &source);
 
+// Moves aside and rebuilds an index found damaged after it was opened
+// (`fleche verify --repair`), saying so with `why`. The caller closes its own
+// connection to the index first. Throws Error.
+std::unique_ptr<Index> rebuild_damaged_index(const std::string &store_dir,
+                                             const EntrySource &source, const std::string &why);
+
 } // namespace fleche::store

@@ -37,11 +37,20 @@ std::string store_directory() {
 }
 
 Store::Store(const std::string &dir, int compression_level)
-    : dir_(dir), blobs_(prepared(dir), compression_level),
-      // MERGE: with entry files, EntrySource{for_each_entry: EntryFiles::for_each,
-      // write_entry: EntryFiles::write}: the rebuild reads them, a 0.1 store
-      // is migrated to them. Empty until then: a rebuild starts empty.
-      index_(open_index(dir, EntrySource{})) {}
+    : dir_(dir), blobs_(prepared(dir), compression_level), index_(open_index(dir, entry_source())) {
+}
+
+// MERGE: with entry files, EntrySource{for_each_entry: EntryFiles::for_each,
+// write_entry: EntryFiles::write}: the rebuild reads them, a 0.1 store is
+// migrated to them. Empty until then: a rebuild starts empty.
+EntrySource Store::entry_source() const {
+    return {};
+}
+
+void Store::rebuild_damaged_index(const std::string &why) {
+    index_.reset();
+    index_ = store::rebuild_damaged_index(dir_, entry_source(), why);
+}
 
 // Never repairs: a damaged index makes the open fail (IndexDamaged), and the
 // caller runs without it; nothing is moved.

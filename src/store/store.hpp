@@ -11,6 +11,7 @@
 
 #include "store/blob.hpp"
 #include "store/index.hpp"
+#include "store/index_open.hpp"
 
 #include <memory>
 #include <string>
@@ -35,7 +36,14 @@ class Store {
     std::string tmp_dir() const { return dir_ + "/tmp"; }
     std::string lock_path(const std::string &key) const { return dir_ + "/locks/" + key; }
 
+    // Replaces an index found damaged after it was opened (verify --repair):
+    // moved aside and rebuilt, with a warning that gives `why`. Throws Error.
+    void rebuild_damaged_index(const std::string &why);
+
   private:
+    // Where the rebuild and the migration find the entries.
+    EntrySource entry_source() const;
+
     std::string dir_;
     BlobStore blobs_;
     std::unique_ptr<Index> index_;
