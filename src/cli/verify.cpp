@@ -58,9 +58,9 @@ int verify(bool repair) {
     store::Store &store = *opened;
     store::VerifyResult result = store::verify_store(store, repair, progress_line());
     write_all(STDOUT_FILENO, report(result, repair));
-    if (result.problems.empty() || (repair && !result.index_damaged))
+    if (result.problems.empty() || (repair && (!result.index_damaged || result.index_rebuilt)))
         return 0;
-    say(result.index_damaged ? "the index is damaged; move index.sqlite away to start an empty one"
+    say(result.index_damaged ? "the index is damaged; 'fleche verify --repair' rebuilds it"
                              : "the store has problems; 'fleche verify --repair' drops the broken "
                                "entries and blobs");
     return 1;

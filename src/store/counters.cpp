@@ -61,8 +61,9 @@ std::vector<Tag> read_tags(Database &db, const std::string &key) {
 }
 
 void write_tags(Database &db, const std::string &key, const std::vector<Tag> &tags) {
-    Statement(db, "DELETE FROM tags WHERE key = ?").bind(1, key).run();
-    Statement insert(db, "INSERT OR REPLACE INTO tags(key, name, value) VALUES(?, ?, ?)");
+    // Cached: the rebuild writes the tags of every entry.
+    db.cached("DELETE FROM tags WHERE key = ?").bind(1, key).run();
+    Statement &insert = db.cached("INSERT OR REPLACE INTO tags(key, name, value) VALUES(?, ?, ?)");
     for (const auto &tag : tags)
         insert.bind(1, key).bind(2, tag.name).bind(3, tag.value).run();
 }

@@ -1,11 +1,13 @@
 #include "store/index.hpp"
 
 #include "store/counters.hpp"
+#include "store/index_columns.hpp"
 #include "util/error.hpp"
 
 #include <chrono>
 #include <sqlite3.h>
 #include <thread>
+#include <vector>
 
 namespace fleche::store {
 
@@ -112,18 +114,87 @@ void set_up_connection(Database &db) {
     sqlite3_wal_autocheckpoint(db.handle(), 64);
 }
 
+// Runs `open`, turning what SQLite says of a file that is no database, or a
+// damaged one, into IndexDamaged; other errors (busy, I/O, full) stay Error.
+template <class F> void classified(const std::string &path, F open) {
+    try {
+        open();
+    } catch (const DatabaseError &e) {
+        if (e.code() == SQLITE_NOTADB || e.code() == SQLITE_CORRUPT)
+            throw IndexDamaged("the index '" + path + "' is damaged (" + sqlite3_errstr(e.code()) +
+                               ")");
+        throw;
+    }
+}
+
+std::string newer_version(const std::string &path, int version) {
+    return "the index '" + path + "' has schema version " + std::to_string(version) +
+           ", newer than this fleche understands (" + std::to_string(index_schema_version) + ")";
+}
+
 } // namespace
 
-Index::Index(const std::string &path) : db_(path, true) {
+Index::Index(const std::string &path, bool create) : db_(path, create) {
     set_up_connection(db_);
-    prepare_schema();
+    classified(path, [&] {
+        prepare_schema();
+        check_columns();
+    });
 }
 
 Index::Index(const std::string &path, ReadOnly) : db_(path, ReadOnly{}) {
     set_up_connection(db_);
-    if (int version = user_version(db_); version != index_schema_version)
-        throw Error("the index '" + path + "' has schema version " + std::to_string(version) +
-                    ", not " + std::to_string(index_schema_version) + "; it cannot be read");
+    classified(path, [&] {
+        int version = user_version(db_);
+        if (version > index_schema_version)
+            throw IndexDamaged(newer_version(path, version));
+        if (version != index_schema_version)
+            throw Error("the index '" + path + "' has schema version " + std::to_string(version) +
+                        ", not " + std::to_string(index_schema_version) +
+                        "; it cannot be read without writing");
+        check_columns();
+    });
+}
+
+// Asks SQLite's schema for each column rather than preparing a statement
+// that names them all: a third of the instructions of a hit, callgrind.
+void Index::check_columns() {
+    struct Table {
+        const char *name;
+        std::vector<std::string> columns;
+    };
+    static const std::vector<Table> tables = {
+        {"entries", split_columns(entry_columns)},
+        {"outputs", split_columns(output_columns)},
+        {"tags", {"key", "name", "value"}},
+        {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}}};
+    // The metadata comes from the connection's cached schema, which may
+    // predate the tables that another process just created (a new store
+    // opened by many at once): on a miss, a statement that reads the schema
+    // reloads it, and the check is made again.
+    for (int attempt = 0;; ++attempt) {
+        std::string missing;
+        for (const auto &table : tables)
+            for (const auto &column : table.columns) {
+                if (!missing.empty())
+                    break;
+                int rc =
+                    sqlite3_table_column_metadata(db_.handle(), "main", table.name, column.c_str(),
+                                                  nullptr, nullptr, nullptr, nullptr, nullptr);
+                if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_ERROR)
+                    db_.fail("cannot read the schema");
+                if (rc != SQLITE_OK)
+                    missing = std::string(table.name) + "." + column;
+            }
+        if (missing.empty())
+            return;
+        if (attempt > 0)
+            throw IndexDamaged("the index '" + db_.path() + "' lacks tables or columns of schema " +
+                               "version " + std::to_string(index_schema_version) + " (no " +
+                               missing + ")");
+        Statement reload(db_, "SELECT count(*) FROM sqlite_schema");
+        reload.step();
+    }
 }
 
 void Index::prepare_schema() {
@@ -133,10 +204,7 @@ void Index::prepare_schema() {
         return;
     }
     if (version > index_schema_version)
-        throw Error("the index '" + db_.path() + "' has schema version " + std::to_string(version) +
-                    ", newer than this fleche understands (" +
-                    std::to_string(index_schema_version) +
-                    "); use a newer fleche or set FLECHE_DIR to another store");
+        throw IndexDamaged(newer_version(db_.path(), version));
     enable_wal(db_);
     db_.exec("PRAGMA synchronous = NORMAL");
     Transaction transaction(db_);
@@ -149,97 +217,57 @@ void Index::prepare_schema() {
         db_.exec(schema_v2);
         db_.exec("PRAGMA user_version = 2");
     } else if (version != index_schema_version) {
-        throw Error("the index '" + db_.path() + "' has an unknown schema version " +
-                    std::to_string(version));
+        throw IndexDamaged("the index '" + db_.path() + "' has an unknown schema version " +
+                           std::to_string(version));
     }
     transaction.commit();
 }
 
 std::optional<Entry> Index::find(const std::string &key) {
-    Statement query(db_, "SELECT key_record, name, command, exit_code, log_blob, log_size, "
-                         "outputs_size, started_ns, stopped_ns, user_ns, system_ns, max_rss_kb, "
-                         "host, user, cwd, fleche_version, hits, last_use_ns "
-                         "FROM entries WHERE key = ?");
+    static const std::string sql =
+        std::string("SELECT ") + entry_columns + " FROM entries WHERE key = ?";
+    Statement query(db_, sql.c_str());
     query.bind(1, key);
     if (!query.step())
         return std::nullopt;
-    Entry e;
-    e.key = key;
-    e.key_record = query.text(0);
-    e.name = query.text(1);
-    e.command = query.text(2);
-    e.exit_code = static_cast<int>(query.integer(3));
-    e.log_blob = query.text(4);
-    e.log_size = static_cast<uint64_t>(query.integer(5));
-    e.outputs_size = static_cast<uint64_t>(query.integer(6));
-    e.started_ns = query.integer(7);
-    e.stopped_ns = query.integer(8);
-    e.user_ns = query.integer(9);
-    e.system_ns = query.integer(10);
-    e.max_rss_kb = query.integer(11);
-    e.host = query.text(12);
-    e.user = query.text(13);
-    e.cwd = query.text(14);
-    e.fleche_version = query.text(15);
-    e.hits = query.integer(16);
-    e.last_use_ns = query.integer(17);
+    Entry e = read_entry(query);
     // Outputs are declared, and so in the key record: without one there is
     // nothing to look up (a third of a hit's SQLite work, callgrind).
     if (e.key_record.find("\noutput ") == std::string::npos)
         return e;
 
-    Statement outputs(db_, "SELECT path, type, executable, blob, target, size, mode FROM outputs "
-                           "WHERE key = ? ORDER BY path");
+    static const std::string outputs_sql =
+        std::string("SELECT ") + output_columns + " FROM outputs WHERE key = ? ORDER BY path";
+    Statement outputs(db_, outputs_sql.c_str());
     outputs.bind(1, key);
-    while (outputs.step()) {
-        OutputRecord o;
-        o.path = outputs.text(0);
-        o.type = static_cast<OutputType>(outputs.integer(1));
-        o.executable = outputs.integer(2) != 0;
-        o.blob = outputs.text(3);
-        o.target = outputs.text(4);
-        o.size = static_cast<uint64_t>(outputs.integer(5));
-        if (!outputs.is_null(6))
-            o.mode = static_cast<uint32_t>(outputs.integer(6));
-        e.outputs.push_back(std::move(o));
-    }
+    while (outputs.step())
+        e.outputs.push_back(read_output(outputs));
     return e;
 }
 
 void Index::put(const Entry &e) {
     Transaction transaction(db_);
-    Statement clear(db_, "DELETE FROM outputs WHERE key = ?");
-    clear.bind(1, e.key).run();
-    Statement insert(db_, "INSERT OR REPLACE INTO entries(key, key_record, name, command, "
-                          "exit_code, log_blob, log_size, outputs_size, started_ns, stopped_ns, "
-                          "user_ns, system_ns, max_rss_kb, host, user, cwd, fleche_version, hits, "
-                          "last_use_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, e.key).bind(2, e.key_record).bind(3, e.name).bind(4, e.command);
-    insert.bind(5, int64_t(e.exit_code)).bind(6, e.log_blob).bind(7, int64_t(e.log_size));
-    insert.bind(8, int64_t(e.outputs_size)).bind(9, e.started_ns).bind(10, e.stopped_ns);
-    insert.bind(11, e.user_ns).bind(12, e.system_ns).bind(13, e.max_rss_kb);
-    insert.bind(14, e.host).bind(15, e.user).bind(16, e.cwd).bind(17, e.fleche_version);
-    insert.bind(18, e.hits).bind(19, e.last_use_ns);
-    insert.run();
-    Statement output(db_, "INSERT INTO outputs(key, path, type, executable, blob, target, size, "
-                          "mode) VALUES(?,?,?,?,?,?,?,?)");
+    insert(e);
+    bump_counters(db_, e.name, e.key, {.misses = 1, .stored = 1});
+    transaction.commit();
+}
+
+void Index::insert(const Entry &e) {
+    db_.cached("DELETE FROM outputs WHERE key = ?").bind(1, e.key).run();
+    static const std::string entry_sql = std::string("INSERT OR REPLACE INTO entries(") +
+                                         entry_columns + ") VALUES(" +
+                                         placeholders(entry_column_count) + ")";
+    Statement &row = db_.cached(entry_sql.c_str());
+    bind_entry(row, e);
+    row.run();
+    static const std::string output_sql = std::string("INSERT INTO outputs(") + output_columns +
+                                          ") VALUES(" + placeholders(output_column_count) + ")";
+    Statement &output = db_.cached(output_sql.c_str());
     for (const auto &o : e.outputs) {
-        output.bind(1, e.key).bind(2, o.path).bind(3, int64_t(o.type));
-        output.bind(4, int64_t(o.executable ? 1 : 0));
-        if (o.type == OutputType::file)
-            output.bind(5, o.blob);
-        else
-            output.bind_null(5);
-        output.bind(6, o.target).bind(7, int64_t(o.size));
-        if (o.mode)
-            output.bind(8, int64_t(*o.mode));
-        else
-            output.bind_null(8);
+        bind_output(output, e.key, o);
         output.run();
     }
     write_tags(db_, e.key, e.tags);
-    bump_counters(db_, e.name, e.key, {.misses = 1, .stored = 1});
-    transaction.commit();
 }
 
 void Index::remove(const std::string &key) {

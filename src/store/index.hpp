@@ -12,8 +12,11 @@
 //   tags(key, name, value; PRIMARY KEY(key, name))
 //   counters(name, shard, hits, misses, stored, errors, saved_ns;
 //            PRIMARY KEY(name, shard)), see counters.hpp
-// Times are nanoseconds since the epoch. An index with a newer version than
-// index_schema_version is refused, never rewritten.
+// Times are nanoseconds since the epoch. The column lists are in
+// index_columns.hpp. The index is derived from the entries: one that is not a
+// database, is damaged, lacks a table or column of this schema, or has a newer
+// version than index_schema_version is refused as IndexDamaged, never
+// rewritten in place; open_index (index_open.hpp) moves it aside and rebuilds.
 #pragma once
 
 #include "store/entry.hpp"
@@ -28,17 +31,28 @@ namespace fleche::store {
 
 inline constexpr int index_schema_version = 2;
 
+// The file at the index's path is no index this fleche can use (see above):
+// rebuilding it from the entries loses nothing but counters and hit counts.
+class IndexDamaged : public Error {
+  public:
+    using Error::Error;
+};
+
 class Index {
   public:
-    // Opens or creates the index. Throws Error (unreadable, not a database,
-    // newer schema).
-    explicit Index(const std::string &path);
-    // Opens an existing index of this schema version without writing. Throws Error.
+    // Opens (creating it unless `create` is false) the index. Throws
+    // IndexDamaged, or Error (unreadable, busy, disk full).
+    explicit Index(const std::string &path, bool create = true);
+    // Opens an existing index of this schema version without writing. Throws
+    // IndexDamaged or Error.
     Index(const std::string &path, ReadOnly);
 
     std::optional<Entry> find(const std::string &key);
     // Inserts or replaces the entry and its outputs in one transaction.
     void put(const Entry &entry);
+    // Inserts or replaces the rows of the entry (outputs and tags included),
+    // counting nothing: inside the caller's transaction (the rebuild).
+    void insert(const Entry &entry);
     // Applies `count` hits of an entry taken from the hit log (hit count, last
     // use, and the counters of its name with the time saved, `duration_ns`
     // being what the hits took in all). Call inside a transaction.
@@ -64,6 +78,8 @@ class Index {
 
   private:
     void prepare_schema();
+    // Throws IndexDamaged unless every column of this schema is there.
+    void check_columns();
     // Deletes the rows of `key` from every table keyed by it, inside the
     // caller's transaction: the one place to extend with a new such table.
     void erase(const std::string &key);

@@ -17,7 +17,8 @@ sqlite3 *open_database(const std::string &name, int flags, const std::string &wh
     if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
         std::string message = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close(db);
-        throw Error("cannot open " + what + ": " + message);
+        int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+        throw DatabaseError("cannot open " + what + ": " + message, code);
     }
     sqlite3_extended_result_codes(db, 1);
     return db;
@@ -75,7 +76,8 @@ Statement &Database::cached(const char *sql) {
 }
 
 void Database::fail(const std::string &what) const {
-    throw Error(what + " in the index '" + path_ + "': " + sqlite3_errmsg(db_));
+    throw DatabaseError(what + " in the index '" + path_ + "': " + sqlite3_errmsg(db_),
+                        sqlite3_errcode(db_) & 0xff);
 }
 
 void Database::exec(const char *sql) {

@@ -2,6 +2,8 @@
 // statements with typed binds and columns. Errors become fleche::Error.
 #pragma once
 
+#include "util/error.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,6 +21,18 @@ class Statement;
 // Tag for opening without writing anything (FLECHE_READONLY).
 struct ReadOnly {};
 
+// An Error from SQLite, with its primary result code (SQLITE_CORRUPT,
+// SQLITE_NOTADB, ...), so that callers can tell a damaged file from a busy or
+// full disk.
+class DatabaseError : public Error {
+  public:
+    DatabaseError(const std::string &message, int code) : Error(message), code_(code) {}
+    int code() const { return code_; }
+
+  private:
+    int code_;
+};
+
 class Database {
   public:
     // Opens (creating if asked) the database file. Throws Error.
@@ -34,8 +48,9 @@ class Database {
     void exec(const char *sql);
     // A statement prepared once per connection and reused: for statements
     // run in loops (gc removing a hundred thousand entries), where preparing
-    // costs more than running. `sql` must be a string literal (its address
-    // is the cache key). Reset after each run().
+    // costs more than running. `sql` must outlive the connection, as a
+    // string literal or a static string does (its address is the cache key). Reset after each
+    // run().
     Statement &cached(const char *sql);
     sqlite3 *handle() const { return db_; }
     const std::string &path() const { return path_; }

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "store/index_open.hpp"
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -38,15 +40,36 @@ std::string store_directory() {
 Store::Store(const std::string &dir, int compression_level)
     : dir_(dir), blobs_(prepared(dir), compression_level), entries_(dir) {}
 
+// The rebuild reads the entry files (damaged ones are left out: they are
+// misses anyway, and gc or verify --repair removes them); a 0.1 store is
+// migrated to them.
+EntrySource Store::entry_source() const {
+    const EntryFiles *entries = &entries_;
+    return {.for_each_entry =
+                [entries](const EntryVisitor &visit) {
+                    entries->for_each([&](const std::string &, const EntryRead &read) {
+                        if (read.entry)
+                            visit(*read.entry);
+                    });
+                },
+            .write_entry = [entries](const Entry &entry) { entries->write(entry); }};
+}
+
+void Store::rebuild_damaged_index(const std::string &why) {
+    index_.reset();
+    index_ = store::rebuild_damaged_index(dir_, entry_source(), why);
+}
+
+// Never repairs: a damaged index makes the open fail (IndexDamaged), and the
+// caller runs without it; nothing is moved.
 Store::Store(const std::string &dir, ReadOnly)
     : dir_(dir), readonly_(true), blobs_(dir), entries_(dir) {}
 
+// Opened, repaired or migrated (open_index) on first use: a hit makes none.
 Index &Store::index() {
-    if (!index_) {
-        std::string path = dir_ + "/index.sqlite";
-        index_ =
-            readonly_ ? std::make_unique<Index>(path, ReadOnly{}) : std::make_unique<Index>(path);
-    }
+    if (!index_)
+        index_ = readonly_ ? std::make_unique<Index>(dir_ + "/index.sqlite", ReadOnly{})
+                           : open_index(dir_, entry_source());
     return *index_;
 }
 

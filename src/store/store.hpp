@@ -1,9 +1,12 @@
 // The local store: $FLECHE_DIR, else $XDG_CACHE_HOME/fleche, else
 // ~/.cache/fleche (created mode 0700), holding
+//   format         the layout version (see layout.hpp)
 //   entries/       one entry file per key, the truth (see entries.hpp)
 //   objects/       blobs (see blob.hpp)
 //   index.sqlite   the index for query, stats, gc and LRU, derived from the
-//                  entries and written after them (see index.hpp)
+//                  entries and written after them (see index.hpp): a
+//                  damaged one is moved aside to index.sqlite.damaged-<UTC
+//                  time> and rebuilt from the entries (see index_open.hpp)
 //   tmp/           writes in progress
 //   locks/         one lock file per key being computed (see key_lock.hpp)
 //   hits.log       hits not yet folded into the index (see hit_log.hpp)
@@ -16,6 +19,7 @@
 #include "store/blob.hpp"
 #include "store/entries.hpp"
 #include "store/index.hpp"
+#include "store/index_open.hpp"
 
 #include <memory>
 #include <string>
@@ -34,8 +38,8 @@ class Store {
     Store(const std::string &dir, ReadOnly);
 
     const std::string &dir() const { return dir_; }
-    // Opens the index on first use. Throws Error (unreadable, not a
-    // database, newer schema), and again on each call after a failure.
+    // Opens the index on first use, repairing or migrating it (open_index;
+    // read-only: never). Throws Error, and again on each call after a failure.
     Index &index();
     // The index, or nullptr when it cannot be opened: for what is only worth
     // doing with one (counting a miss). Never throws.
@@ -45,7 +49,14 @@ class Store {
     std::string tmp_dir() const { return dir_ + "/tmp"; }
     std::string lock_path(const std::string &key) const { return dir_ + "/locks/" + key; }
 
+    // Replaces an index found damaged after it was opened (verify --repair):
+    // moved aside and rebuilt, with a warning that gives `why`. Throws Error.
+    void rebuild_damaged_index(const std::string &why);
+
   private:
+    // Where the rebuild and the migration find the entries.
+    EntrySource entry_source() const;
+
     std::string dir_;
     bool readonly_ = false;
     BlobStore blobs_;

@@ -6,6 +6,8 @@
 #include "util/sha256.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
+#include <sqlite3.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -70,13 +72,30 @@ std::unordered_map<std::string, std::string> key_records(Index &index) {
     return records;
 }
 
-void check_index(Index &index, VerifyResult &result) {
-    Statement check(index.database(), "PRAGMA quick_check");
-    while (check.step())
-        if (std::string line = check.text(0); line != "ok") {
-            result.problems.push_back("the index is damaged: " + line);
-            result.index_damaged = true;
+// The first line of what SQLite finds wrong with the index, or "".
+std::string check_index(Index &index) {
+    try {
+        // One line is enough to say so; a row may hold several, and
+        // "*** in database main ***" says nothing.
+        Statement check(index.database(), "PRAGMA quick_check(2)");
+        std::string damage;
+        while (check.step() && damage.empty()) {
+            std::string text = check.text(0);
+            for (size_t at = 0; at < text.size() && damage.empty();) {
+                size_t end = std::min(text.find('\n', at), text.size());
+                std::string line = text.substr(at, end - at);
+                if (line != "ok" && !line.starts_with("*** "))
+                    damage = line;
+                at = end + 1;
+            }
         }
+        return damage;
+    } catch (const DatabaseError &e) {
+        if (e.code() != SQLITE_CORRUPT && e.code() != SQLITE_NOTADB)
+            throw;
+        return sqlite3_errstr(e.code());
+    }
+    return "";
 }
 
 void repair(Store &store, const std::vector<BlobFile> &files,
@@ -103,7 +122,18 @@ void repair(Store &store, const std::vector<BlobFile> &files,
 
 VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress &progress) {
     VerifyResult result;
-    check_index(store.index(), result);
+    if (std::string damage = check_index(store.index()); !damage.empty()) {
+        result.problems.push_back("the index is damaged: " + damage);
+        result.index_damaged = true;
+        // The index is derived from the entries: the repair is a rebuild.
+        if (repair_store) {
+            store.rebuild_damaged_index("the index '" + store.dir() +
+                                        "/index.sqlite' is damaged (" + damage + ")");
+            result.index_rebuilt = true;
+        } else {
+            return result; // its entries cannot be listed
+        }
+    }
     // Entries before blobs: a run stores its blobs before its entry, so every
     // blob of an entry listed here is already in objects/ when we list it.
     auto records = key_records(store.index());

@@ -16,7 +16,8 @@ struct VerifyResult {
     uint64_t blob_bytes = 0;
     size_t entries = 0;
     std::vector<std::string> problems; // one sentence each
-    bool index_damaged = false;        // not repairable by verify
+    bool index_damaged = false;        // found by SQLite's check of the index
+    bool index_rebuilt = false;        // with repair: moved aside and rebuilt
     std::vector<std::string> broken_entries;
     std::vector<std::string> damaged_blobs; // paths
     size_t orphans = 0;                     // blobs no entry references: harmless, gc removes them
@@ -29,8 +30,9 @@ struct VerifyResult {
 // Called with (blobs checked, blobs in all) while blobs are checked.
 using VerifyProgress = std::function<void(size_t, size_t)>;
 
-// With `repair`, drops broken entries, damaged blobs and orphan blobs (those
-// older than gc's grace period). Throws Error when the index cannot be read.
+// With `repair`, rebuilds a damaged index (Store::rebuild_damaged_index) and
+// drops broken entries, damaged blobs and orphan blobs (those older than gc's
+// grace period). Throws Error when the index cannot be read.
 VerifyResult verify_store(Store &store, bool repair, const VerifyProgress &progress);
 
 } // namespace fleche::store

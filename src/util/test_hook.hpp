@@ -15,7 +15,10 @@
 // index-begin (before a transaction of the index), index-commit (inside it,
 // before COMMIT), stored (after the entry's), stat-cache-begin and
 // stat-cache-commit (the same for the stat cache, remembered before CMD runs),
-// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
+// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it),
+// rebuild-begin and rebuild-commit (each transaction of an index rebuild),
+// index-moved-aside and index-rebuilt (see index_open.hpp), migrate-entry
+// (before each entry file written by the migration of a 0.1 store).
 // Unset variables cost one getenv per point, and only on the store path.
 //
 //   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns

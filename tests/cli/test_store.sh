@@ -251,23 +251,36 @@ index_unusable_run() {
     assert_eq 0 "$(fleche_lines u.err | wc -l)" "$1: nothing from fleche: $(fleche_lines u.err)"
 }
 
+# rebuilt_store_run DESC: the index was unusable; the first run rebuilds it
+# with exactly one warning, CMD's result reaches the user, and the store works
+# again: the next run is a hit and says nothing.
+rebuilt_store_run() {
+    local desc=$1 before
+    before=$(runs gen)
+    rm -f out.bin
+    capture b1 fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC" "$desc: exit code"
+    check_gen_result b1
+    assert_eq 1 "$(grep -c '^fleche: warning: ' b1.err)" "$desc: exactly one warning line: $(fleche_lines b1.err)"
+    assert_eq 1 "$(fleche_lines b1.err | wc -l)" "$desc: nothing else from fleche"
+    assert_file_contains b1.err "moved it to '$FLECHE_DIR/index.sqlite.damaged-"
+    before=$(runs gen)
+    rm -f out.bin
+    capture b2 fl run -o out.bin -- ./gen
+    assert_eq 0 "$RC" "$desc: second run"
+    check_gen_result b2
+    assert_runs gen "$before" "$desc: the second run is a hit"
+    assert_eq "" "$(fleche_lines b2.err)" "$desc: the second run says nothing"
+}
+
 case_garbage_index() {
     make_gen
     mkdir -p "$FLECHE_DIR"
     chmod 700 "$FLECHE_DIR"
     { echo "this is not a database"; head -c 8000 /dev/urandom; } >"$FLECHE_DIR/index.sqlite"
     cp "$FLECHE_DIR/index.sqlite" garbage.ref
-    # The entry file is stored; the index cannot be: one warning.
-    capture b1 fl run -o out.bin -- ./gen
-    assert_eq 0 "$RC"
-    check_gen_result b1
-    assert_eq 1 "$(grep -c '^fleche: warning: ' b1.err)" "exactly one warning line: $(fleche_lines b1.err)"
-    index_unusable_run "garbage index.sqlite"
-    make_counted failing 'echo partial; exit 5'
-    capture b2 fl run -- ./failing
-    assert_eq 5 "$RC" "exit code 5 passes through"
-    assert_eq "partial" "$(cat b2.out)" "stdout of a failing run"
-    assert_file_eq garbage.ref "$FLECHE_DIR/index.sqlite" "the garbage index must never be overwritten"
+    rebuilt_store_run "garbage index.sqlite"
+    assert_file_eq garbage.ref "$(echo "$FLECHE_DIR"/index.sqlite.damaged-*Z)" "the garbage index is kept aside, unchanged"
 }
 
 case_garbage_index_after_use() {

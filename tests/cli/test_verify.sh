@@ -113,8 +113,33 @@ case_garbage_index() {
     mkdir -p "$FLECHE_DIR"
     head -c 4096 /dev/urandom >"$FLECHE_DIR/index.sqlite"
     capture v fl verify
-    assert_eq 125 "$RC"
-    assert_file_contains v.err "file is not a database"
+    assert_eq 0 "$RC" "verify rebuilds a garbage index: $(cat v.err)"
+    assert_file_contains v.err "index.sqlite' is damaged (file is not a database); moved it to"
+    capture v2 fl verify --repair
+    assert_eq 0 "$RC"
+    assert_eq "" "$(fleche_lines v2.err)" "once"
+}
+
+case_damaged_pages_of_the_index() {
+    local i
+    for i in $(seq 30); do fl run -- echo "$i" >/dev/null; done
+    sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+    rm -f "$FLECHE_DIR"/index.sqlite-* "$FLECHE_DIR/hits.log"
+    # Page 1 (the header and schema) stays: the index opens, its tables do not read.
+    local pages=$(($(stat -c %s "$FLECHE_DIR/index.sqlite") / 4096))
+    dd if=/dev/zero of="$FLECHE_DIR/index.sqlite" bs=4096 seek=2 count=$((pages - 2)) conv=notrunc status=none
+    capture v fl verify
+    assert_eq 1 "$RC" "verify finds the damage: $(cat v.out v.err)"
+    assert_file_contains v.out "the index is damaged: "
+    assert_file_contains v.err "'fleche verify --repair' rebuilds it"
+    capture r fl verify --repair
+    assert_eq 0 "$RC" "verify --repair rebuilds the index: $(cat r.out r.err)"
+    assert_eq 1 "$(fleche_lines r.err | wc -l)" "one warning: $(cat r.err)"
+    assert_file_contains r.err "index.sqlite' is damaged (Page "
+    assert_file_contains r.err "moved it to '$FLECHE_DIR/index.sqlite.damaged-"
+    capture v2 fl verify
+    assert_eq 0 "$RC" "verify is clean after the rebuild: $(cat v2.out v2.err)"
+    assert_eq "" "$(fleche_lines v2.err)"
 }
 
 case_progress_only_on_a_terminal() {
@@ -134,5 +159,6 @@ run_case deleted_blob case_deleted_blob
 run_case wrong_key_record case_wrong_key_record
 run_case orphans_are_not_problems case_orphans_are_not_problems
 run_case garbage_index case_garbage_index
+run_case damaged_pages_of_the_index case_damaged_pages_of_the_index
 run_case progress_only_on_a_terminal case_progress_only_on_a_terminal
 finish

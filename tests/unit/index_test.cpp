@@ -1,9 +1,11 @@
 #include "scratch_dir.hpp"
 #include "store/index.hpp"
+#include "store/index_columns.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <sqlite3.h>
 
 using namespace fleche;
@@ -97,7 +99,46 @@ TEST_CASE("an index from a newer fleche, or not an index at all, is refused unto
         Database db("index.sqlite", false);
         db.exec("PRAGMA user_version = 99");
     }
-    CHECK_THROWS_WITH_AS(Index("index.sqlite"), doctest::Contains("newer"), Error);
+    CHECK_THROWS_WITH_AS(Index("index.sqlite"), doctest::Contains("newer"), IndexDamaged);
+    CHECK_THROWS_WITH_AS(Index("index.sqlite", ReadOnly{}), doctest::Contains("newer"),
+                         IndexDamaged);
     dir.write("garbage.sqlite", std::string(4096, 'g'));
-    CHECK_THROWS_AS(Index("garbage.sqlite"), Error);
+    CHECK_THROWS_WITH_AS(Index("garbage.sqlite"), doctest::Contains("file is not a database"),
+                         IndexDamaged);
+    CHECK_THROWS_AS(Index("garbage.sqlite", ReadOnly{}), IndexDamaged);
+    CHECK(std::filesystem::file_size("garbage.sqlite") == 4096);
+}
+
+TEST_CASE("an index without a table or column of its schema is damaged") {
+    ScratchDir dir;
+    { Index index("index.sqlite"); }
+    {
+        Database db("index.sqlite", false);
+        db.exec("DROP TABLE tags");
+    }
+    CHECK_THROWS_WITH_AS(Index("index.sqlite"), doctest::Contains("lacks tables or columns"),
+                         IndexDamaged);
+    { Index index("other.sqlite"); }
+    {
+        Database db("other.sqlite", false);
+        db.exec("ALTER TABLE entries DROP COLUMN host");
+    }
+    CHECK_THROWS_AS(Index("other.sqlite", ReadOnly{}), IndexDamaged);
+}
+
+TEST_CASE("the column lists name every column of the schema, in its order") {
+    ScratchDir dir;
+    Index index("index.sqlite");
+    auto columns_of = [&](const char *table) {
+        std::string sql =
+            std::string("SELECT group_concat(name, ', ') FROM pragma_table_info('") + table + "')";
+        Statement query(index.database(), sql.c_str());
+        REQUIRE(query.step());
+        return query.text(0);
+    };
+    CHECK(columns_of("entries") == entry_columns);
+    CHECK(columns_of("outputs") == output_columns);
+    CHECK(placeholders(3) == "?,?,?");
+    CHECK(split_columns(output_columns).size() == size_t(output_column_count));
+    CHECK(split_columns(entry_columns).size() == size_t(entry_column_count));
 }
