@@ -10,8 +10,9 @@
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
 // index-begin (before a transaction of the index), index-commit (inside it,
-// before COMMIT), stored (after the entry's), stat-cache-begin and
-// stat-cache-commit (the same for the stat cache, remembered before CMD runs),
+// before COMMIT), stored (after the entry's), stat-cache-begin (the stat
+// cache file locked, nothing written), stat-cache-slot (a slot half written),
+// stat-cache-commit (every slot written, still locked; all before CMD runs),
 // lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
 // Unset variables cost one getenv per point, and only on the store path.
 //
