@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 namespace fleche::store {
 
@@ -23,6 +24,8 @@ constexpr uint64_t magic = 0x4353454843454c46;
 // Words hashed by check: path_hash .. digest.
 constexpr size_t checked_words = 10;
 constexpr size_t bucket_words = stat_cache_slots_per_bucket * stat_cache_slot_words;
+// Below this much free space in the store, nothing is written.
+constexpr uint64_t min_free = 1 << 20;
 // A file claiming more is not ours (and would map gigabytes).
 constexpr uint64_t max_bucket_count = 1 << 20;
 
@@ -119,7 +122,10 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     if (!fd)
         return false;
     size_t words = stat_cache_file_words(stat_cache_bucket_count);
-    bool made = ::flock(fd.get(), LOCK_EX) == 0 && ::ftruncate(fd.get(), off_t(words * 8)) == 0;
+    // Allocated, not sparse: a page first written through the mapping on a
+    // full disk would be SIGBUS, not an error.
+    bool made =
+        ::flock(fd.get(), LOCK_EX) == 0 && ::posix_fallocate(fd.get(), 0, off_t(words * 8)) == 0;
     if (made) {
         mapping = std::make_unique<Mapping>(fd.get(), words * 8, PROT_READ | PROT_WRITE);
         made = mapping->words() != nullptr;
@@ -245,6 +251,10 @@ bool StatCacheFile::write(const Learnt &learnt, const std::string &tmp_dir) noex
             return false;
         buckets = stat_cache_bucket_count;
     }
+    // On a copy-on-write file system even an allocated page needs room.
+    struct statvfs room;
+    if (::fstatvfs(fd.get(), &room) != 0 || uint64_t(room.f_bavail) * room.f_frsize < min_free)
+        return false;
     test_hook("stat-cache-begin");
     uint64_t *file = mapping->words();
     for (const auto &[key, digest] : learnt) {

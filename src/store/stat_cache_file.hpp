@@ -27,8 +27,9 @@
 // Writers hold flock(LOCK_EX) on the file; readers take no lock. A file that
 // is missing, truncated, foreign or of another version is ignored by readers
 // and replaced by the next writer (a new file renamed over it), never an
-// error. Every access to the mapping is atomic, so a reader racing a writer
-// is defined behaviour (and ThreadSanitizer agrees).
+// error. The file is allocated when created, and not written on a nearly full
+// disk: a write through the mapping that finds no room is SIGBUS. Every access to the mapping is
+// atomic, so a reader racing a writer is defined behaviour (and ThreadSanitizer agrees).
 #pragma once
 
 #include "key/file_hasher.hpp"
@@ -45,8 +46,8 @@
 namespace fleche::store {
 
 inline constexpr uint64_t stat_cache_format_version = 1;
-// 16384 buckets of 4 slots: 65,536 files in 6 MiB.
-inline constexpr uint64_t stat_cache_bucket_count = 16384;
+// 8192 buckets of 4 slots: 32,768 files in 3 MiB.
+inline constexpr uint64_t stat_cache_bucket_count = 8192;
 inline constexpr uint64_t stat_cache_slots_per_bucket = 4;
 inline constexpr size_t stat_cache_header_words = 8;
 inline constexpr size_t stat_cache_slot_words = 12;
