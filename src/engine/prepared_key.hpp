@@ -33,12 +33,14 @@ PreparedKey prepare_key(const key::Invocation &invocation, key::FileHasher &hash
 // For commands that cannot do without a key: throws Error when there is none.
 void require_key(const PreparedKey &key);
 
-// Keys computed through a store's stat cache (or none, without a store). What
-// the cache learns is written once the key is computed; the hasher lives on
-// for the check of the inputs after a run.
+// Keys computed through a store's stat cache (or one in memory, without a
+// store). The cache is the store's stat-cache file, not the index: computing
+// a key opens no SQLite. What it learns is written once the key is computed;
+// the hasher lives on for the check of the inputs after a run.
 class StoreHasher {
   public:
-    explicit StoreHasher(store::Store *store) : cache_(store), hasher_(&cache_) {}
+    explicit StoreHasher(store::Store *store)
+        : cache_(store ? store->dir() : std::string()), hasher_(&cache_) {}
     StoreHasher(const StoreHasher &) = delete;
     StoreHasher &operator=(const StoreHasher &) = delete;
 

@@ -1,65 +1,60 @@
 #include "store/stat_cache.hpp"
 
-#include "store/sqlite.hpp"
-
 namespace fleche::store {
 
-Index *StatCache::index() {
-    Index *opened = store_ ? store_->try_index() : nullptr;
-    if (!opened)
-        store_ = nullptr; // an unreadable cache is only slower: do not try again
-    return opened;
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+// The bytes of a lowercase hex SHA-256, as sha256_*_hex produce it.
+std::optional<Digest> digest_of_hex(const std::string &hex) {
+    Digest digest;
+    if (hex.size() != 2 * digest.size())
+        return std::nullopt;
+    for (size_t i = 0; i < digest.size(); ++i) {
+        int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
+        if (high < 0 || low < 0)
+            return std::nullopt;
+        digest[i] = static_cast<unsigned char>(high << 4 | low);
+    }
+    return digest;
+}
+
+} // namespace
+
+StatCache::StatCache(const std::string &store_dir) {
+    if (!store_dir.empty()) {
+        tmp_dir_ = store_dir + "/tmp";
+        file_ = std::make_unique<StatCacheFile>(store_dir + "/stat-cache");
+    }
 }
 
 std::optional<std::string> StatCache::find(const std::string &path, const key::FileStamp &stamp) {
     if (auto it = learnt_.find(path); it != learnt_.end() && it->second.first == stamp)
         return it->second.second;
-    Index *cache = index();
-    if (!cache)
+    if (!file_)
         return std::nullopt;
-    try {
-        Statement query(cache->database(),
-                        "SELECT digest FROM stat_cache WHERE path = ? AND dev = ? AND ino = ? "
-                        "AND size = ? AND mtime_ns = ? AND ctime_ns = ?");
-        query.bind(1, path).bind(2, stamp.dev).bind(3, stamp.ino).bind(4, stamp.size);
-        query.bind(5, stamp.mtime_ns).bind(6, stamp.ctime_ns);
-        if (query.step()) {
-            learnt_[path] = {stamp, query.text(0)}; // asked again after a prefetch
-            return learnt_[path].second;
-        }
-    } catch (const std::exception &) {
-        // an unreadable cache is only slower
-    }
+    if (auto digest = file_->find(stat_key(path, stamp)))
+        return to_hex(*digest);
     return std::nullopt;
 }
 
 void StatCache::remember(const std::string &path, const key::FileStamp &stamp,
                          const std::string &digest) {
     learnt_[path] = {stamp, digest};
-    pending_[path] = {stamp, digest};
+    if (auto bytes = digest_of_hex(digest); bytes && file_)
+        pending_.emplace_back(stat_key(path, stamp), *bytes);
 }
 
 void StatCache::flush() noexcept {
-    if (pending_.empty())
-        return;
-    try {
-        Index *cache = index();
-        if (!cache)
-            return;
-        Database &db = cache->database();
-        // Before CMD runs when the key is computed: not the entry's hooks.
-        Transaction transaction(db, {"stat-cache-begin", "stat-cache-commit"});
-        Statement insert(db, "INSERT OR REPLACE INTO stat_cache(path, dev, ino, size, mtime_ns, "
-                             "ctime_ns, digest) VALUES(?,?,?,?,?,?,?)");
-        for (const auto &[path, value] : pending_) {
-            const auto &[stamp, digest] = value;
-            insert.bind(1, path).bind(2, stamp.dev).bind(3, stamp.ino).bind(4, stamp.size);
-            insert.bind(5, stamp.mtime_ns).bind(6, stamp.ctime_ns).bind(7, digest);
-            insert.run();
-        }
-        transaction.commit();
-    } catch (const std::exception &) {
-    }
+    if (file_ && !pending_.empty())
+        file_->write(pending_, tmp_dir_);
     pending_.clear();
 }
 

@@ -1,23 +1,25 @@
-// The stat cache: digests of files remembered by their stat in the index
-// (table stat_cache), so that an unchanged input or tool is not read again on
-// the next run. Lookups go to the index; what is learnt is kept in memory and
-// written in one transaction by flush(), never on a warm hit.
+// The stat cache: digests of files remembered by their absolute path and
+// stat, so that an unchanged input or tool is not read again on the next run.
+// Lookups read the store's stat cache file (see stat_cache_file.hpp) through
+// a read-only mapping: no SQLite, nothing per file but a few loads. What is
+// learnt is kept in memory and written by flush() under the file's lock,
+// never on a warm hit.
 #pragma once
 
 #include "key/file_hasher.hpp"
-#include "store/store.hpp"
+#include "store/stat_cache_file.hpp"
 
 #include <map>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace fleche::store {
 
 class StatCache : public key::DigestCache {
   public:
-    // Without a store it only remembers for this process. The store's index
-    // is opened at the first lookup, not before (a hit on a command without
-    // inputs, whose tool is not hashed, opens none).
-    explicit StatCache(Store *store) : store_(store) {}
+    // `store_dir` empty (no store): it only remembers for this process.
+    explicit StatCache(const std::string &store_dir);
 
     std::optional<std::string> find(const std::string &path, const key::FileStamp &stamp) override;
     void remember(const std::string &path, const key::FileStamp &stamp,
@@ -26,12 +28,10 @@ class StatCache : public key::DigestCache {
     void flush() noexcept;
 
   private:
-    // nullptr without a store or once its index could not be opened.
-    Index *index();
-
-    Store *store_;
+    std::string tmp_dir_;
+    std::unique_ptr<StatCacheFile> file_;
     std::map<std::string, std::pair<key::FileStamp, std::string>> learnt_;
-    std::map<std::string, std::pair<key::FileStamp, std::string>> pending_;
+    StatCacheFile::Learnt pending_;
 };
 
 } // namespace fleche::store

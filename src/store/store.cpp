@@ -5,7 +5,10 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fleche::store {
 
@@ -19,7 +22,6 @@ std::string env(const char *name) {
 const std::string &prepared(const std::string &dir) {
     make_directories(dir, 0700);
     make_directories(dir + "/objects", 0700);
-    make_directories(dir + "/entries", 0700);
     make_directories(dir + "/tmp", 0700);
     make_directories(dir + "/locks", 0700);
     return dir;
@@ -38,7 +40,19 @@ std::string store_directory() {
 }
 
 Store::Store(const std::string &dir, int compression_level)
-    : dir_(dir), blobs_(prepared(dir), compression_level), entries_(dir) {}
+    : dir_(dir), blobs_(prepared(dir), compression_level), entries_(dir) {
+    // A 0.1 store has an index and no entries/: it is migrated now, before
+    // the first lookup, so that its entries hit. The mkdir that every open
+    // makes anyway tells, so an open of a current store pays nothing more.
+    std::string entries = dir + "/entries";
+    if (::mkdir(entries.c_str(), 0700) != 0) {
+        if (errno != EEXIST)
+            make_directories(entries, 0700); // throws the error
+        return;
+    }
+    if (::access((dir + "/index.sqlite").c_str(), F_OK) == 0)
+        try_index(); // a failure is said when the index is next needed
+}
 
 // The rebuild reads the entry files (damaged ones are left out: they are
 // misses anyway, and gc or verify --repair removes them); a 0.1 store is

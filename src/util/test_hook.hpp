@@ -13,8 +13,9 @@
 // its rename into entries/), entry-renamed (after it), entry-stored (the
 // entry file is in place, the index not yet written),
 // index-begin (before a transaction of the index), index-commit (inside it,
-// before COMMIT), stored (after the entry's), stat-cache-begin and
-// stat-cache-commit (the same for the stat cache, remembered before CMD runs),
+// before COMMIT), stored (after the entry's), stat-cache-begin (the stat
+// cache file locked, nothing written), stat-cache-slot (a slot half written),
+// stat-cache-commit (every slot written, still locked; all before CMD runs),
 // lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it),
 // rebuild-begin and rebuild-commit (each transaction of an index rebuild),
 // index-moved-aside and index-rebuilt (see index_open.hpp), migrate-entry

@@ -137,9 +137,11 @@ case_large_hit_log_folded_off_the_hit() {
 # one warning), and the next run hits from it.
 case_stored_when_index_unwritable() {
     make_gen
-    mkdir -p "$FLECHE_DIR"
-    chmod 700 "$FLECHE_DIR"
-    { echo "this is not a database"; head -c 8000 /dev/urandom; } >"$FLECHE_DIR/index.sqlite"
+    # A sound index that refuses every new entry (a garbage one would be
+    # moved aside and rebuilt).
+    fl run -- true >/dev/null
+    sqlite3 "$FLECHE_DIR/index.sqlite" \
+        "CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'refused'); END;"
     capture r fl run -o out.bin -- ./gen
     assert_eq 0 "$RC"
     assert_file_eq payload.bin r.out "stdout of the storing run"
@@ -147,7 +149,7 @@ case_stored_when_index_unwritable() {
     assert_eq 1 "$(grep -c '^fleche: warning: ' r.err)" "one warning: $(fleche_lines r.err)"
     assert_file_contains r.err "the entry is stored, but not in the index"
     [[ -f "$(entry_file)" ]] || fail "no entry file"
-    hit_cleanly "entry stored beside a garbage index"
+    hit_cleanly "entry stored beside an index that refused it"
 }
 
 # damaged_entry_is_a_miss DESC: the next run runs CMD with one warning, stores
