@@ -32,8 +32,7 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
         return;
     }
     std::printf("closest stored entry: %s (%s, %s ago)\n",
-                store::short_key(index.database(), closest->key).c_str(),
-                printable(closest->name).c_str(),
+                store::short_key(index, closest->key).c_str(), printable(closest->name).c_str(),
                 format_duration(now_ns() - closest->stopped_ns).c_str());
     if (closest->differences.empty())
         std::printf("  no difference in the key record (a different key format?)\n");
@@ -59,7 +58,7 @@ int explain(RunOptions &options) {
     PreparedKey key = StoreHasher(&store).prepare(options.invocation, true);
     require_key(key);
     std::string name = entry_labels(options, key.record.argv[0]).name;
-    std::string short_key = store::short_key(index.database(), key.key);
+    std::string short_key = store::short_key(index, key.key);
     Lookup lookup = find_entry(index, key, options.cache_failures);
     if (lookup.entry) {
         int64_t now = now_ns();
@@ -71,7 +70,7 @@ int explain(RunOptions &options) {
         if (obstacle.empty()) {
             std::printf("hit %s: run would replay this entry%s\n\n", short_key.c_str(),
                         fresh == Freshness::stale ? " and refresh it in the background" : "");
-            lookup.entry->tags = store::read_tags(index.database(), key.key);
+            lookup.entry->tags = store::read_tags(index, key.key);
             print_entry(*lookup.entry);
             return 0;
         }

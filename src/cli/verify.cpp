@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_options.hpp"
 #include "engine/configure.hpp"
+#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -60,9 +61,10 @@ int verify(bool repair) {
     write_all(STDOUT_FILENO, report(result, repair));
     if (result.problems.empty() || (repair && !result.index_damaged))
         return 0;
-    say(result.index_damaged ? "the index is damaged; move index.sqlite away to start an empty one"
-                             : "the store has problems; 'fleche verify --repair' drops the broken "
-                               "entries and blobs");
+    say(result.index_damaged ? std::string("the index is damaged; move ") + store::index_file_name +
+                                   " away to start an empty one"
+                             : std::string("the store has problems; 'fleche verify --repair' "
+                                           "drops the broken entries and blobs"));
     return 1;
 }
 

@@ -75,7 +75,7 @@ std::unique_ptr<store::Store> open_store(const config::Config &config, bool read
         dir = store::store_directory(); // throws: no place for the store
     if (!readonly)
         return std::make_unique<store::Store>(dir, config.compression());
-    if (::access((dir + "/index.sqlite").c_str(), F_OK) != 0)
+    if (::access((dir + "/" + store::index_file_name).c_str(), F_OK) != 0)
         return nullptr;
     return std::make_unique<store::Store>(dir, store::ReadOnly{});
 }

@@ -174,8 +174,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
 // A stored run is counted with the entry; this counts one that was not.
 void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options,
                 bool error) {
-    store::try_bump_counters(store.index().database(),
-                             entry_labels(options, key.record.argv[0]).name, key.key,
+    store::try_bump_counters(store.index(), entry_labels(options, key.record.argv[0]).name, key.key,
                              {.misses = 1, .errors = error ? 1 : 0});
 }
 

@@ -69,7 +69,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         warn(std::string(e.what()) + "; running the command again");
         seen.miss_reason = damaged_entry;
         seen.damaged = entry;
-        store::try_bump_counters(store.index().database(), entry.name, key.key, {.errors = 1});
+        store::try_bump_counters(store.index(), entry.name, key.key, {.errors = 1});
         return std::nullopt;
     }
     if (!replay.replayed) {
@@ -153,9 +153,8 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
         if (options.verbose)
             say("miss " + key.short_key() + ": " + reason +
                 " after the identical run we waited for; running CMD without storing");
-        store::try_bump_counters(store->index().database(),
-                                 entry_labels(options, key.record.argv[0]).name, key.key,
-                                 {.misses = 1});
+        store::try_bump_counters(store->index(), entry_labels(options, key.record.argv[0]).name,
+                                 key.key, {.misses = 1});
         lock.reset();
         store = nullptr;
         return std::nullopt;
