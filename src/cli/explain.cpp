@@ -19,7 +19,22 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::configure;
+using engine::entry_labels;
+using engine::expiry_reason;
+using engine::find_closest;
+using engine::find_entry;
+using engine::Freshness;
+using engine::freshness;
+using engine::Lookup;
+using engine::nothing_stored;
+using engine::open_configured_store;
+using engine::PreparedKey;
+using engine::replay_obstacle;
+using engine::require_key;
+using engine::resolve_labels;
+using engine::StoreHasher;
+using engine::uncached_reason;
 
 namespace {
 

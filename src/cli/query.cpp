@@ -21,7 +21,8 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::open_configured_store;
+using engine::parse_tag_filter;
 
 namespace {
 
