@@ -13,7 +13,7 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::matching_rules;
 
 namespace {
 

@@ -13,7 +13,11 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::configure;
+using engine::prepare_key;
+using engine::PreparedKey;
+using engine::require_key;
+using engine::uncached_reason;
 
 Subcommand digest_command(const CommandWords &command) {
     auto options = std::make_shared<RunOptions>();

@@ -42,13 +42,13 @@ std::string resolve_key(store::Index &index, const std::string &prefix) {
         throw Error("'" + prefix +
                     "' is not a key; give at least 4 of its hex digits "
                     "(see fleche query)");
-    auto keys = store::keys_with_prefix(index.database(), lower, max_candidates + 1);
+    auto keys = store::keys_with_prefix(index, lower, max_candidates + 1);
     if (keys.empty())
         throw Error("no stored entry has a key starting with '" + lower + "' (see fleche query)");
     if (keys.size() > 1) {
         std::string message = "key prefix '" + lower + "' is ambiguous; it starts ";
         for (size_t i = 0; i < keys.size() && i < size_t(max_candidates); ++i)
-            message += (i ? ", " : "") + store::short_key(index.database(), keys[i]);
+            message += (i ? ", " : "") + store::short_key(index, keys[i]);
         if (keys.size() > size_t(max_candidates))
             message += ", ...";
         throw Error(message + "; give more digits");
@@ -60,13 +60,13 @@ store::Entry load_entry(store::Index &index, const std::string &key) {
     auto entry = index.find(key);
     if (!entry)
         throw Error("the entry " + key + " was removed meanwhile");
-    entry->tags = store::read_tags(index.database(), key);
+    entry->tags = store::read_tags(index, key);
     return *entry;
 }
 
 void write_entry_fields(JsonWriter &json, store::Index &index, const store::Entry &e) {
     json.key("key").value(e.key);
-    json.key("short_key").value(store::short_key(index.database(), e.key));
+    json.key("short_key").value(store::short_key(index, e.key));
     json.key("name").value(e.name);
     json.key("command").value(e.command);
     json.key("exit_code").value(e.exit_code);

@@ -20,7 +20,22 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::configure;
+using engine::entry_labels;
+using engine::expiry_reason;
+using engine::find_closest;
+using engine::find_entry;
+using engine::Freshness;
+using engine::freshness;
+using engine::Lookup;
+using engine::nothing_stored;
+using engine::open_configured_store;
+using engine::PreparedKey;
+using engine::replay_obstacle;
+using engine::require_key;
+using engine::resolve_labels;
+using engine::StoreHasher;
+using engine::uncached_reason;
 
 namespace {
 
@@ -33,8 +48,7 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
         return;
     }
     std::printf("closest stored entry: %s (%s, %s ago)\n",
-                store::short_key(index.database(), closest->key).c_str(),
-                printable(closest->name).c_str(),
+                store::short_key(index, closest->key).c_str(), printable(closest->name).c_str(),
                 format_duration(now_ns() - closest->stopped_ns).c_str());
     if (closest->differences.empty())
         std::printf("  no difference in the key record (a different key format?)\n");
@@ -60,7 +74,7 @@ int explain(RunOptions &options) {
     PreparedKey key = StoreHasher(&store).prepare(options.invocation, true);
     require_key(key);
     std::string name = entry_labels(options, key.record.argv[0]).name;
-    std::string short_key = store::short_key(index.database(), key.key);
+    std::string short_key = store::short_key(index, key.key);
     store::LocalStorage storage(store);
     Lookup lookup = find_entry(storage, key, options.cache_failures);
     if (lookup.entry) {

@@ -12,7 +12,8 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::configured_limits;
+using engine::open_configured_store;
 
 namespace {
 

@@ -13,7 +13,16 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::configure;
+using engine::find_entry;
+using engine::Freshness;
+using engine::freshness;
+using engine::Lookup;
+using engine::open_store;
+using engine::PreparedKey;
+using engine::replay_obstacle;
+using engine::StoreHasher;
+using engine::uncached_reason;
 
 namespace {
 

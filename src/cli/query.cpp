@@ -21,7 +21,8 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::open_configured_store;
+using engine::parse_tag_filter;
 
 namespace {
 
@@ -84,10 +85,9 @@ void print_table(store::Index &index, const std::vector<store::Entry> &entries) 
     int64_t now = now_ns();
     std::vector<std::vector<std::string>> rows = {{"KEY", "AGE", "WALL", "EXIT", "SIZE", "HITS"}};
     for (const auto &e : entries)
-        rows.push_back({store::short_key(index.database(), e.key),
-                        format_duration(now - e.stopped_ns), format_duration(e.wall_ns()),
-                        std::to_string(e.exit_code), format_size(e.log_size + e.outputs_size),
-                        std::to_string(e.hits)});
+        rows.push_back({store::short_key(index, e.key), format_duration(now - e.stopped_ns),
+                        format_duration(e.wall_ns()), std::to_string(e.exit_code),
+                        format_size(e.log_size + e.outputs_size), std::to_string(e.hits)});
     std::vector<size_t> widths(rows[0].size());
     for (const auto &row : rows)
         for (size_t i = 0; i < row.size(); ++i)
@@ -127,7 +127,7 @@ int query(const QueryOptions &options) {
     store::EntryFilter filter = make_filter(options); // bad input: nothing opened yet
     auto opened = open_configured_store();
     store::Store &store = *opened;
-    auto keys = store::query_keys(store.index().database(), filter);
+    auto keys = store::query_keys(store.index(), filter);
     if (options.rm) {
         for (const auto &key : keys)
             store::remove_entry(store, key);
@@ -145,7 +145,7 @@ int query(const QueryOptions &options) {
     std::vector<store::Entry> entries;
     for (const auto &key : keys)
         if (auto entry = store.index().find(key)) {
-            entry->tags = store::read_tags(store.index().database(), key);
+            entry->tags = store::read_tags(store.index(), key);
             entries.push_back(std::move(*entry));
         }
     if (options.json)

@@ -17,7 +17,7 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::open_configured_store;
 
 namespace {
 

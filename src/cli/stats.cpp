@@ -3,9 +3,9 @@
 #include "cli/commands.hpp"
 #include "cli/run_options.hpp"
 #include "engine/configure.hpp"
-#include "store/blob.hpp"
 #include "store/counters.hpp"
 #include "store/references.hpp"
+#include "store/stats_query.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -19,62 +19,17 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::open_configured_store;
 
 namespace {
+
+using store::BlobSizes;
+using store::Holdings;
 
 struct StatsOptions {
     std::string by;
     bool json = false, zero = false;
 };
-
-// Sizes, one definition throughout (text, --by name, --json): the bytes on
-// disk of the blob files under objects/ that hold them, each blob once; the
-// figure gc's max_size limits, and close to `du -sb objects/`. Nothing in
-// tmp/ or locks/ counts: those are writes in progress and leftovers.
-struct Holdings {
-    int64_t entries = 0;
-    uint64_t size = 0; // on disk, of the blobs the entries reference
-};
-
-struct BlobSizes {
-    uint64_t logical = 0, disk = 0; // uncompressed (from the headers), on disk
-};
-
-BlobSizes blob_sizes(const std::vector<store::BlobFile> &files) {
-    BlobSizes sizes;
-    for (const auto &file : files) {
-        auto content = store::blob_content_size(file.path);
-        if (!content)
-            continue; // not a blob: not counted
-        sizes.logical += *content;
-        sizes.disk += file.size;
-    }
-    return sizes;
-}
-
-std::map<std::string, Holdings> holdings(store::Database &db, bool by_name,
-                                         const std::vector<store::BlobFile> &files) {
-    std::map<std::string, Holdings> result;
-    store::Statement counts(db, by_name ? "SELECT name, count(*) FROM entries GROUP BY name"
-                                        : "SELECT '', count(*) FROM entries");
-    while (counts.step())
-        result[counts.text(0)].entries = counts.integer(1);
-    if (!by_name)
-        return result; // the caller sets the size: that of every blob
-    // A blob shared by two entries of a name counts once for it.
-    std::map<std::string, uint64_t> disk;
-    for (const auto &file : files)
-        disk[file.digest] = file.size;
-    store::Statement blobs(db,
-                           "SELECT name, log_blob FROM entries UNION "
-                           "SELECT e.name, o.blob FROM outputs o JOIN entries e ON e.key = o.key "
-                           "WHERE o.blob IS NOT NULL AND o.blob <> ''");
-    while (blobs.step())
-        if (auto it = disk.find(blobs.text(1)); it != disk.end())
-            result[blobs.text(0)].size += it->second;
-    return result;
-}
 
 std::string hit_rate(const store::Counters &c) {
     if (c.hits + c.misses == 0)
@@ -129,10 +84,10 @@ void print_by_name(const std::vector<store::Counters> &rows,
 }
 
 // Per name: the counters of every name that has counters or entries.
-std::vector<store::Counters> by_name_rows(store::Database &db,
+std::vector<store::Counters> by_name_rows(store::Index &index,
                                           const std::map<std::string, Holdings> &held) {
     std::map<std::string, store::Counters> rows;
-    for (const auto &c : store::read_counters(db, true))
+    for (const auto &c : store::read_counters(index, true))
         rows[c.name] = c;
     for (const auto &[name, h] : held)
         rows[name].name = name;
@@ -147,17 +102,17 @@ int stats(const StatsOptions &options) {
         throw Error("--by: '" + options.by + "' is not a grouping; use --by name");
     auto opened = open_configured_store();
     store::Store &store = *opened;
-    store::Database &db = store.index().database();
+    store::Index &index = store.index();
     if (options.zero) {
-        store::reset_counters(db);
+        store::reset_counters(index);
         say("counters reset (entries are kept)");
         return 0;
     }
     bool by_name = options.by == "name";
     auto files = store::list_blob_files(store.dir());
-    auto held = holdings(db, by_name, files);
-    auto rows = by_name ? by_name_rows(db, held) : store::read_counters(db, false);
-    BlobSizes blobs = by_name ? BlobSizes{} : blob_sizes(files);
+    auto held = store::read_holdings(index, by_name, files);
+    auto rows = by_name ? by_name_rows(index, held) : store::read_counters(index, false);
+    BlobSizes blobs = by_name ? BlobSizes{} : store::blob_sizes(files);
     if (!by_name)
         held[""].size = blobs.disk;
     if (options.json) {

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_options.hpp"
 #include "engine/configure.hpp"
+#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -13,7 +14,7 @@
 
 namespace fleche::cli {
 
-using namespace engine;
+using engine::open_configured_store;
 
 namespace {
 

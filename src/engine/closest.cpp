@@ -1,6 +1,7 @@
 #include "engine/closest.hpp"
 
 #include "key/key_diff.hpp"
+#include "store/closest_query.hpp"
 #include "store/key_prefix.hpp"
 
 #include <tuple>
@@ -13,31 +14,18 @@ namespace {
 // history of one command, bounded so that explain stays quick.
 constexpr int max_candidates = 500;
 
-std::string record_str(const std::string &text) {
-    return std::to_string(text.size()) + ":" + text;
-}
-
 } // namespace
 
 std::optional<Closest> find_closest(store::Index &index, const PreparedKey &key,
                                     const std::string &name) {
-    store::Statement query(index.database(),
-                           "SELECT key, key_record, name, stopped_ns FROM entries "
-                           "WHERE key <> ?1 AND (name = ?2 OR instr(key_record, ?3) > 0) "
-                           "ORDER BY started_ns DESC LIMIT ?4");
     const std::string &argv0 = key.record.argv[0];
-    query.bind(1, key.key).bind(2, name);
-    query
-        .bind(3, "fleche-key " + std::to_string(key::key_format_version) + "\nargv " +
-                     record_str(argv0) + "\n")
-        .bind(4, int64_t(max_candidates));
     std::optional<Closest> best;
     std::tuple<bool, bool, bool, size_t> best_rank;
-    while (query.step()) {
-        auto record = key::KeyRecord::parse(query.text(1));
+    for (auto &row : store::recent_candidates(index, key.key, name, argv0, max_candidates)) {
+        auto record = key::KeyRecord::parse(row.key_record);
         if (!record || record->argv.empty())
             continue; // written by another key format: nothing comparable
-        Closest candidate{query.text(0), query.text(2), query.integer(3),
+        Closest candidate{std::move(row.key), std::move(row.name), row.stopped_ns,
                           key::diff_records(*record, key.record, key.tool.path)};
         auto rank = std::make_tuple(record->argv[0] != argv0, candidate.name != name,
                                     record->argv.size() != key.record.argv.size(),
@@ -54,7 +42,7 @@ std::string one_line_reason(store::Index &index, const PreparedKey &key, const s
     auto closest = find_closest(index, key, name);
     if (!closest)
         return "nothing stored for " + name + " yet";
-    std::string short_key = store::short_key(index.database(), closest->key);
+    std::string short_key = store::short_key(index, closest->key);
     if (closest->differences.empty())
         return "nothing stored under this key (closest: " + short_key + ")";
     std::string line = closest->differences.front();

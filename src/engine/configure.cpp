@@ -76,7 +76,7 @@ std::unique_ptr<store::Store> open_store(const config::Config &config, bool read
     if (!readonly)
         return std::make_unique<store::Store>(dir, config.compression());
     if (::access((dir + "/entries").c_str(), F_OK) != 0 &&
-        ::access((dir + "/index.sqlite").c_str(), F_OK) != 0)
+        ::access((dir + "/" + store::index_file_name).c_str(), F_OK) != 0)
         return nullptr;
     return std::make_unique<store::Store>(dir, store::ReadOnly{});
 }

@@ -2,7 +2,7 @@
 
 #include "engine/configure.hpp"
 #include "engine/record_run.hpp"
-#include "exec/inherited.hpp"
+#include "exec/spawn.hpp"
 #include "store/key_lock.hpp"
 #include "store/local_storage.hpp"
 #include "util/clock.hpp"
@@ -11,12 +11,6 @@
 #include "util/text.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <cstdlib>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace fleche::engine {
@@ -33,23 +27,6 @@ std::vector<std::string> own_command_line() {
             start = i + 1;
         }
     return argv;
-}
-
-// In the grandchild: detach from the caller's terminal, session and pipes.
-[[noreturn]] void exec_detached(std::vector<char *> &argv) {
-    ::setsid();
-    int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-    }
-    ::close_range(3, ~0U, 0);
-    // fleche ignores SIGPIPE for itself; the refresh must record what the
-    // caller gave, so that its CMD gets that.
-    ::signal(SIGPIPE, exec::inherited_ignored(SIGPIPE) ? SIG_IGN : SIG_DFL);
-    ::execv("/proc/self/exe", argv.data());
-    ::_exit(127);
 }
 
 // Right after "run" (so before any "--", never among CMD's words): the option
@@ -102,23 +79,12 @@ void refresh_in_background(const PreparedKey &key, const RunOptions &options) {
         return;
     }
     mark_as_refresh(words, key, options);
-    std::vector<char *> argv;
-    for (auto &word : words)
-        argv.push_back(word.data());
-    argv.push_back(nullptr);
-    // Fork twice so that the refresh is adopted by init and never becomes
-    // a zombie of ours; we wait only for the short-lived middle child.
-    pid_t child = ::fork();
-    if (child == 0) {
-        if (::fork() == 0)
-            exec_detached(argv);
-        ::_exit(0);
-    }
-    if (child < 0) {
-        warn(errno_message("cannot start the background refresh", errno));
+    // Detached from the caller's terminal, session and pipes; the caller's
+    // signal dispositions (SIGPIPE) are what the refresh records for CMD.
+    if (int error = exec::spawn_detached("/proc/self/exe", words)) {
+        warn(errno_message("cannot start the background refresh", error));
         return;
     }
-    ::waitpid(child, nullptr, 0);
     if (options.verbose)
         say("refreshing " + key.short_key() + " in the background");
 }

@@ -182,8 +182,8 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
 void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &options,
                 bool error) {
     if (store::Index *index = store.try_index())
-        store::try_bump_counters(index->database(), entry_labels(options, key.record.argv[0]).name,
-                                 key.key, {.misses = 1, .errors = error ? 1 : 0});
+        store::try_bump_counters(*index, entry_labels(options, key.record.argv[0]).name, key.key,
+                                 {.misses = 1, .errors = error ? 1 : 0});
 }
 
 } // namespace

@@ -51,7 +51,7 @@ bool same_entry(const store::Entry &a, const store::Entry &b) {
 
 void count_error(store::Store &store, const std::string &name, const std::string &key) {
     if (store::Index *index = store.try_index()) // a miss path: it may open the index
-        store::try_bump_counters(index->database(), name, key, {.errors = 1});
+        store::try_bump_counters(*index, name, key, {.errors = 1});
 }
 
 // A damaged entry file is a miss with one warning, however often it is read.
@@ -204,9 +204,8 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
             say("miss " + key.short_key() + ": " + reason +
                 " after the identical run we waited for; running CMD without storing");
         if (store::Index *index = store->try_index())
-            store::try_bump_counters(index->database(),
-                                     entry_labels(options, key.record.argv[0]).name, key.key,
-                                     {.misses = 1});
+            store::try_bump_counters(*index, entry_labels(options, key.record.argv[0]).name,
+                                     key.key, {.misses = 1});
         lock.reset();
         store = nullptr;
         return std::nullopt;

@@ -8,6 +8,7 @@
 
 #include "exec/inherited.hpp"
 #include "exec/signal_forwarding.hpp"
+#include "exec/spawn.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -15,13 +16,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 namespace fleche::exec {
 
@@ -38,41 +36,6 @@ struct Pipe {
         // Larger pipes mean fewer wake-ups when CMD writes a lot.
         ::fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
     }
-};
-
-// posix_spawn's attribute and file-action objects, released in any case.
-class SpawnSetup {
-  public:
-    SpawnSetup() {
-        ::posix_spawnattr_init(&attr_);
-        ::posix_spawn_file_actions_init(&actions_);
-        sigset_t defaults;
-        sigemptyset(&defaults);
-        SignalForwarding::add_defaults(defaults);
-        ::posix_spawnattr_setsigdefault(&attr_, &defaults);
-        ::posix_spawnattr_setsigmask(&attr_, &inherited_mask());
-        ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    }
-    ~SpawnSetup() {
-        ::posix_spawn_file_actions_destroy(&actions_);
-        ::posix_spawnattr_destroy(&attr_);
-    }
-    SpawnSetup(const SpawnSetup &) = delete;
-    SpawnSetup &operator=(const SpawnSetup &) = delete;
-
-    // CMD's fd `target` is `fd`, or closed when fd < 0.
-    void give(int target, int fd) {
-        if (fd >= 0)
-            ::posix_spawn_file_actions_adddup2(&actions_, fd, target);
-        else
-            ::posix_spawn_file_actions_addclose(&actions_, target);
-    }
-    const posix_spawnattr_t *attr() const { return &attr_; }
-    const posix_spawn_file_actions_t *actions() const { return &actions_; }
-
-  private:
-    posix_spawnattr_t attr_;
-    posix_spawn_file_actions_t actions_;
 };
 
 int64_t to_ns(const timeval &tv) {
@@ -119,8 +82,7 @@ RunResult run_process(const std::string &executable, const std::vector<std::stri
     RunResult result;
     result.started_ns = now_ns();
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, executable.c_str(), setup.actions(), setup.attr(), c_argv.data(),
-                           environ);
+    int rc = setup.start(pid, executable.c_str(), c_argv.data());
     if (rc != 0) {
         int code = rc == ENOENT ? exit_not_found : exit_cannot_execute;
         throw Error(argv[0] + ": " + std::strerror(rc), code);

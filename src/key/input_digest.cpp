@@ -1,5 +1,6 @@
 #include "key/input_digest.hpp"
 
+#include "key/key_record.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/path_spec.hpp"
@@ -108,9 +109,7 @@ class InputHasher {
             listing += ' ';
             listing += digest;
             listing += ' ';
-            listing += std::to_string(name.size());
-            listing += ':';
-            listing += name;
+            append_record_str(listing, name);
             listing += '\n';
         }
         return sha256_hex(listing);

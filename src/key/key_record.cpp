@@ -6,18 +6,46 @@
 
 namespace fleche::key {
 
-namespace {
-
-void append_str(std::string &out, const std::string &value) {
+void append_record_str(std::string &out, std::string_view value) {
     out += std::to_string(value.size());
     out += ':';
     out += value;
 }
 
-void append_line(std::string &out, const char *field, const std::string &value) {
+std::string record_str(std::string_view value) {
+    std::string out;
+    append_record_str(out, value);
+    return out;
+}
+
+bool read_record_str(std::string_view text, size_t &pos, std::string &out) {
+    size_t colon = text.find(':', pos);
+    // 19 digits: any length that fits in size_t, no overflow in the parse.
+    if (colon == std::string_view::npos || colon == pos || colon - pos > 19)
+        return false;
+    size_t length = 0;
+    for (size_t i = pos; i < colon; ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        length = length * 10 + static_cast<size_t>(text[i] - '0');
+    }
+    if (length > text.size() - colon - 1)
+        return false;
+    out = text.substr(colon + 1, length);
+    pos = colon + 1 + length;
+    return true;
+}
+
+std::string record_header() {
+    return "fleche-key " + std::to_string(key_format_version) + "\n";
+}
+
+namespace {
+
+void append_line(std::string &out, std::string_view field, std::string_view value) {
     out += field;
     out += ' ';
-    append_str(out, value);
+    append_record_str(out, value);
     out += '\n';
 }
 
@@ -35,6 +63,12 @@ void sort_unique(std::vector<T> &items, Less less, Same same) {
 }
 
 } // namespace
+
+std::string record_line(std::string_view field, std::string_view value) {
+    std::string out;
+    append_line(out, field, value);
+    return out;
+}
 
 std::string input_kind_name(InputKind kind) {
     switch (kind) {
@@ -63,7 +97,7 @@ void KeyRecord::canonicalize() {
 }
 
 std::string KeyRecord::encode() const {
-    std::string out = "fleche-key " + std::to_string(key_format_version) + "\n";
+    std::string out = record_header();
     for (const auto &arg : argv)
         append_line(out, "argv", arg);
     for (size_t i = 0; i < tool.size(); ++i)
@@ -72,17 +106,17 @@ std::string KeyRecord::encode() const {
         append_line(out, "cwd", *cwd);
     for (const auto &e : env) {
         out += "env ";
-        append_str(out, e.name);
+        append_record_str(out, e.name);
         out += ' ';
         if (e.value)
-            append_str(out, *e.value);
+            append_record_str(out, *e.value);
         else
             out += "unset";
         out += '\n';
     }
     for (const auto &input : inputs) {
         out += "input ";
-        append_str(out, input.path);
+        append_record_str(out, input.path);
         out += ' ';
         out += input_kind_name(input.kind);
         if (input.kind != InputKind::missing) {

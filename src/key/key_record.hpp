@@ -25,11 +25,25 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fleche::key {
 
 inline constexpr int key_format_version = 1;
+
+// The one codec of STR above, for the record and for whatever searches
+// encoded records (store/entry_query.cpp, store/closest_query.cpp) or spells
+// names the same way (the directory listing of key/input_digest.cpp).
+void append_record_str(std::string &out, std::string_view value);
+std::string record_str(std::string_view value);
+// Reads a STR at `pos` of `text` and moves `pos` past it; false (and `pos`
+// unchanged) when there is none.
+bool read_record_str(std::string_view text, size_t &pos, std::string &out);
+// The first line, "fleche-key 1\n".
+std::string record_header();
+// One encoded line of a string element: "<field> " STR "\n".
+std::string record_line(std::string_view field, std::string_view value);
 
 struct EnvValue {
     std::string name;

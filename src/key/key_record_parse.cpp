@@ -1,8 +1,6 @@
 // KeyRecord::parse, the inverse of KeyRecord::encode (see key_record.hpp).
 #include "key/key_record.hpp"
 
-#include <cstdlib>
-
 namespace fleche::key {
 
 namespace {
@@ -16,20 +14,7 @@ class LineReader {
     bool field(std::string &name) { return word(name); }
 
     // A length-prefixed "<n>:<bytes>".
-    bool str(std::string &out) {
-        size_t colon = text_.find(':', pos_);
-        if (colon == std::string::npos || colon == pos_ || colon - pos_ > 19)
-            return false;
-        for (size_t i = pos_; i < colon; ++i)
-            if (text_[i] < '0' || text_[i] > '9')
-                return false;
-        size_t length = std::strtoull(text_.c_str() + pos_, nullptr, 10);
-        if (length > text_.size() - colon - 1)
-            return false;
-        out = text_.substr(colon + 1, length);
-        pos_ = colon + 1 + length;
-        return true;
-    }
+    bool str(std::string &out) { return read_record_str(text_, pos_, out); }
 
     // Up to the next space or end of line.
     bool word(std::string &out) {
@@ -129,7 +114,7 @@ bool parse_element(const std::string &field, LineReader &in, KeyRecord &record) 
 } // namespace
 
 std::optional<KeyRecord> KeyRecord::parse(const std::string &encoded) {
-    std::string header = "fleche-key " + std::to_string(key_format_version) + "\n";
+    std::string header = record_header();
     if (encoded.compare(0, header.size(), header) != 0)
         return std::nullopt;
     KeyRecord record;

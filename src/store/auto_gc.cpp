@@ -1,13 +1,11 @@
 #include "store/auto_gc.hpp"
 
+#include "exec/spawn.hpp"
 #include "util/clock.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-
-extern char **environ;
 
 namespace fleche::store {
 
@@ -25,22 +23,11 @@ bool due(const std::string &stamp) {
     return now_ns() - started >= auto_gc_interval_ns;
 }
 
-// A fresh process (not a fork: SQLite connections must not cross a fork),
-// in its own session, with no link to the user's terminal or pipes.
+// A fresh process (exec'd, not a forked copy: SQLite connections must not
+// cross a fork), in its own session, with no link to the user's terminal or
+// pipes, and never a zombie of ours (see exec/spawn.hpp).
 void spawn_gc() {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    for (int fd = 0; fd <= 2; ++fd)
-        posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd ? O_WRONLY : O_RDONLY, 0);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
-    char name[] = "fleche", gc[] = "gc", automatic[] = "--auto";
-    char *argv[] = {name, gc, automatic, nullptr};
-    pid_t pid;
-    posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
+    exec::spawn_detached("/proc/self/exe", {"fleche", "gc", "--auto"});
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "store/counters.hpp"
 
+#include "store/index.hpp"
+
 namespace fleche::store {
 
 namespace {
@@ -25,21 +27,21 @@ void bump_counters(Database &db, const std::string &name, const std::string &key
     upsert.run();
 }
 
-void try_bump_counters(Database &db, const std::string &name, const std::string &key,
+void try_bump_counters(Index &index, const std::string &name, const std::string &key,
                        const CounterDelta &delta) noexcept {
     try {
-        bump_counters(db, name, key, delta);
+        bump_counters(index.database(), name, key, delta);
     } catch (const std::exception &) {
     }
 }
 
-std::vector<Counters> read_counters(Database &db, bool by_name) {
+std::vector<Counters> read_counters(Index &index, bool by_name) {
     const char *sql = by_name
                           ? "SELECT name, sum(hits), sum(misses), sum(stored), sum(errors), "
                             "sum(saved_ns) FROM counters GROUP BY name ORDER BY name"
                           : "SELECT '', total(hits), total(misses), total(stored), total(errors), "
                             "total(saved_ns) FROM counters";
-    Statement query(db, sql);
+    Statement query(index.database(), sql);
     std::vector<Counters> rows;
     while (query.step())
         rows.push_back({query.text(0), query.integer(1), query.integer(2), query.integer(3),
@@ -47,12 +49,12 @@ std::vector<Counters> read_counters(Database &db, bool by_name) {
     return rows;
 }
 
-void reset_counters(Database &db) {
-    db.exec("DELETE FROM counters");
+void reset_counters(Index &index) {
+    index.database().exec("DELETE FROM counters");
 }
 
-std::vector<Tag> read_tags(Database &db, const std::string &key) {
-    Statement query(db, "SELECT name, value FROM tags WHERE key = ? ORDER BY name");
+std::vector<Tag> read_tags(Index &index, const std::string &key) {
+    Statement query(index.database(), "SELECT name, value FROM tags WHERE key = ? ORDER BY name");
     query.bind(1, key);
     std::vector<Tag> tags;
     while (query.step())

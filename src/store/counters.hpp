@@ -14,6 +14,8 @@
 
 namespace fleche::store {
 
+class Index;
+
 struct Counters {
     std::string name; // empty in the grand total
     int64_t hits = 0, misses = 0, stored = 0, errors = 0, saved_ns = 0;
@@ -30,16 +32,16 @@ void bump_counters(Database &db, const std::string &name, const std::string &key
 
 // bump_counters for a count that must never fail the caller: a store that
 // cannot count still serves.
-void try_bump_counters(Database &db, const std::string &name, const std::string &key,
+void try_bump_counters(Index &index, const std::string &name, const std::string &key,
                        const CounterDelta &delta) noexcept;
 
 // The grand total (one row), or one row per name sorted by name.
-std::vector<Counters> read_counters(Database &db, bool by_name);
+std::vector<Counters> read_counters(Index &index, bool by_name);
 
-void reset_counters(Database &db);
+void reset_counters(Index &index);
 
 // Tags of an entry, sorted by name.
-std::vector<Tag> read_tags(Database &db, const std::string &key);
+std::vector<Tag> read_tags(Index &index, const std::string &key);
 // Replaces the tags of an entry (inside the caller's transaction).
 void write_tags(Database &db, const std::string &key, const std::vector<Tag> &tags);
 

@@ -1,6 +1,7 @@
 #include "store/entry_query.hpp"
 
 #include "key/key_record.hpp"
+#include "store/index.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -9,11 +10,6 @@
 namespace fleche::store {
 
 namespace {
-
-// "<length>:<bytes>", as the key record spells a string (see key_record.hpp).
-std::string record_str(const std::string &text) {
-    return std::to_string(text.size()) + ":" + text;
-}
 
 // fleche_record_has(key_record, element, value): 1 when the parsed key record
 // has `value` as a whole argv word (element 'argv') or declared input path
@@ -69,11 +65,11 @@ Conditions conditions_of(const EntryFilter &f) {
     // The substring search is a cheap necessary condition; parsing the
     // record decides, on the rows that pass it.
     if (f.argument) {
-        c.add("instr(key_record, ?) > 0", "\nargv " + record_str(*f.argument) + "\n");
+        c.add("instr(key_record, ?) > 0", "\n" + key::record_line("argv", *f.argument));
         c.add("fleche_record_has(key_record, 'argv', ?)", *f.argument);
     }
     if (f.input) {
-        c.add("instr(key_record, ?) > 0", "\ninput " + record_str(*f.input) + " ");
+        c.add("instr(key_record, ?) > 0", "\ninput " + key::record_str(*f.input) + " ");
         c.add("fleche_record_has(key_record, 'input', ?)", *f.input);
     }
     for (const auto &tag : f.tags) {
@@ -114,7 +110,8 @@ const char *order_by(EntryOrder order) {
 
 } // namespace
 
-std::vector<std::string> query_keys(Database &db, const EntryFilter &filter) {
+std::vector<std::string> query_keys(Index &index, const EntryFilter &filter) {
+    Database &db = index.database();
     register_record_has(db);
     Conditions c = conditions_of(filter);
     std::string sql = "SELECT key FROM entries" + c.sql + order_by(filter.order);

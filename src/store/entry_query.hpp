@@ -2,14 +2,14 @@
 // SQL condition (combined with AND), so that only matching keys are read.
 #pragma once
 
-#include "store/sqlite.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace fleche::store {
+
+class Index;
 
 enum class EntryOrder { newest, duration, size, hits };
 
@@ -33,6 +33,6 @@ struct EntryFilter {
 };
 
 // Matching keys in the requested order.
-std::vector<std::string> query_keys(Database &db, const EntryFilter &filter);
+std::vector<std::string> query_keys(Index &index, const EntryFilter &filter);
 
 } // namespace fleche::store

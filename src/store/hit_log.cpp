@@ -4,14 +4,14 @@
 #include "util/fd.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
+#include <charconv>
 #include <fcntl.h>
 #include <map>
 #include <sstream>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace fleche::store {
 
@@ -30,26 +30,61 @@ std::map<std::string, Hits> parse(const std::string &text) {
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
-        char key[65];
-        long long when = 0, duration = 0;
-        // A torn or foreign line is skipped: a hit lost is only a statistic.
-        if (std::sscanf(line.c_str(), "%64[0-9a-f] %lld %lld", key, &when, &duration) != 3 ||
-            std::strlen(key) != 64)
+        auto hit = decode_hit(line);
+        if (!hit)
             continue;
-        Hits &h = hits[key];
+        Hits &h = hits[hit->key];
         ++h.count;
-        h.last_ns = std::max<int64_t>(h.last_ns, when);
-        h.duration_ns += duration;
+        h.last_ns = std::max(h.last_ns, hit->when_ns);
+        h.duration_ns += hit->duration_ns;
     }
     return hits;
 }
 
+bool is_key(std::string_view text) {
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+// A decimal number of nanoseconds, all of `text`.
+bool parse_ns(std::string_view text, int64_t &out) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc() && end == text.data() + text.size();
+}
+
 } // namespace
 
+std::string encode_hit(const LoggedHit &hit) {
+    return "h" + std::to_string(hit_log_format_version) + " " + hit.key + " " +
+           std::to_string(hit.when_ns) + " " + std::to_string(hit.duration_ns) + "\n";
+}
+
+std::optional<LoggedHit> decode_hit(std::string_view line) {
+    std::vector<std::string_view> fields;
+    size_t start = 0;
+    while (fields.size() < 5) {
+        size_t space = line.find(' ', start);
+        fields.push_back(line.substr(start, space - start));
+        if (space == std::string_view::npos)
+            break;
+        start = space + 1;
+    }
+    std::string version = "h" + std::to_string(hit_log_format_version);
+    if (fields.size() == 4 && fields[0] == version)
+        fields.erase(fields.begin());
+    else if (fields.size() != 3) // version 1 has no version field
+        return std::nullopt;
+    LoggedHit hit;
+    if (!is_key(fields[0]) || !parse_ns(fields[1], hit.when_ns) ||
+        !parse_ns(fields[2], hit.duration_ns))
+        return std::nullopt;
+    hit.key = fields[0];
+    return hit;
+}
+
 bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns) const {
-    char line[128];
-    int n = std::snprintf(line, sizeof line, "%s %lld %lld\n", key.c_str(), (long long)when_ns,
-                          (long long)duration_ns);
+    std::string line = encode_hit({key, when_ns, duration_ns});
     std::string path = dir_ + "/hits.log";
     // A fold may take the log away between our open and our write: writers
     // hold a shared lock while they write, the fold an exclusive one before
@@ -63,7 +98,7 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
             return false;
         if (::stat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
             current.st_dev == opened.st_dev)
-            return write_all(fd.get(), line, static_cast<size_t>(n));
+            return write_all(fd.get(), line);
     }
     return false;
 }

@@ -4,15 +4,38 @@
 // log is folded into the index (hit counts, last use) by whoever writes the
 // index anyway: a run that stores, gc, stats.
 //
-// Line format (version 1): "<key> <time of the hit, ns> <duration of the hit, ns>\n"
+// Line format (version 2), one line per hit:
+//   "h2 " KEY " " WHEN " " DURATION "\n"
+// KEY is the 64 hex digits of the key, WHEN the time of the hit and DURATION
+// what the hit took, both decimal nanoseconds. Each line carries the version
+// (not a header): appends are unlocked O_APPEND writes, so there is no first
+// writer to write a header, and a torn line damages only itself.
+// Version 1 lines (the same fields without "h2 ", written by fleche 0.1) are
+// still read. A line of any other version, or a torn one, is skipped at the
+// fold: a lost hit is only a statistic, never a wrong replay.
 #pragma once
 
 #include "store/index.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace fleche::store {
+
+inline constexpr int hit_log_format_version = 2;
+
+struct LoggedHit {
+    std::string key;
+    int64_t when_ns = 0;
+    int64_t duration_ns = 0;
+};
+
+// One line of the log, newline included.
+std::string encode_hit(const LoggedHit &hit);
+// One line without its newline; nullopt for a torn, foreign or newer line.
+std::optional<LoggedHit> decode_hit(std::string_view line);
 
 class HitLog {
   public:

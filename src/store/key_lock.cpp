@@ -37,6 +37,8 @@ bool still_at_path(int fd, const std::string &path) {
            held.st_dev == current.st_dev && held.st_ino == current.st_ino;
 }
 
+// Version 1 of the mark (key_lock.hpp).
+static_assert(lock_mark_format_version == 1);
 constexpr std::string_view finished_mark = "finished\n";
 
 } // namespace

@@ -9,6 +9,10 @@
 // replay knows that another run under the lock would most likely store
 // nothing either; a file without the mark means the holder died (or gc
 // removed the file), and the waiter runs as the holder would have.
+//
+// Lock file format (version 1): empty, or the mark "finished\n". Any other
+// content reads as "not finished", so a change of the mark only makes a
+// waiter of another version run CMD itself.
 #pragma once
 
 #include "util/fd.hpp"
@@ -18,6 +22,8 @@
 #include <string>
 
 namespace fleche::store {
+
+inline constexpr int lock_mark_format_version = 1;
 
 class KeyLock {
   public:

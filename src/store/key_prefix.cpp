@@ -1,13 +1,16 @@
 #include "store/key_prefix.hpp"
 
+#include "store/index.hpp"
+
 #include <algorithm>
 
 namespace fleche::store {
 
-std::vector<std::string> keys_with_prefix(Database &db, const std::string &prefix, int limit) {
+std::vector<std::string> keys_with_prefix(Index &index, const std::string &prefix, int limit) {
     // Every key with the prefix sorts between the prefix and prefix + "g",
     // since 'g' comes after every hex digit.
-    Statement query(db, "SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key LIMIT ?");
+    Statement query(index.database(),
+                    "SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key LIMIT ?");
     query.bind(1, prefix).bind(2, prefix + "g").bind(3, int64_t(limit));
     std::vector<std::string> keys;
     while (query.step())
@@ -15,12 +18,12 @@ std::vector<std::string> keys_with_prefix(Database &db, const std::string &prefi
     return keys;
 }
 
-std::string short_key(Database &db, const std::string &key) {
+std::string short_key(Index &index, const std::string &key) {
     size_t length = short_key_length;
     // Only the two neighbours in key order can share a longer prefix.
     for (const char *sql : {"SELECT max(key) FROM entries WHERE key < ?",
                             "SELECT min(key) FROM entries WHERE key > ?"}) {
-        Statement query(db, sql);
+        Statement query(index.database(), sql);
         query.bind(1, key);
         if (!query.step() || query.is_null(0))
             continue;

@@ -19,7 +19,11 @@
 
 namespace fleche::store {
 
+// A new version gets a new magic: a reader of this one then rejects the log
+// (a miss), as it must.
+inline constexpr uint8_t log_format_version = 1;
 inline constexpr std::string_view log_magic{"FLOG\x01", 5};
+static_assert(log_magic[4] == char(log_format_version));
 enum class Stream : uint8_t { out = 1, err = 2, merged = 3 };
 
 // Encodes chunks; `sink` receives the bytes of the log. The chunks written

@@ -30,6 +30,9 @@ namespace fleche::store {
 // FLECHE_DIR, XDG_CACHE_HOME nor HOME is set.
 std::string store_directory();
 
+// The index file in the store directory.
+inline constexpr const char *index_file_name = "index.sqlite";
+
 class Store {
   public:
     // Creates the layout if needed. Throws Error.

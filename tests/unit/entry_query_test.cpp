@@ -41,7 +41,7 @@ key::KeyRecord record(std::vector<std::string> argv, std::vector<std::string> in
 }
 
 std::vector<std::string> keys(Index &index, const EntryFilter &filter) {
-    auto found = query_keys(index.database(), filter);
+    auto found = query_keys(index, filter);
     std::sort(found.begin(), found.end());
     return found;
 }
@@ -88,12 +88,12 @@ TEST_CASE("filters combine, and the order and limit apply to what matched") {
     EntryFilter filter;
     filter.argument = "all";
     filter.order = EntryOrder::newest;
-    CHECK(query_keys(index.database(), filter) == Keys{"new", "old"});
+    CHECK(query_keys(index, filter) == Keys{"new", "old"});
     filter.limit = 1;
-    CHECK(query_keys(index.database(), filter) == Keys{"new"});
+    CHECK(query_keys(index, filter) == Keys{"new"});
     EntryFilter failed;
     failed.failed = true;
-    CHECK(query_keys(index.database(), failed) == Keys{"failed"});
+    CHECK(query_keys(index, failed) == Keys{"failed"});
     EntryFilter window;
     window.since_ns = 200;
     window.before_ns = 400;

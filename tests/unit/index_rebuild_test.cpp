@@ -58,7 +58,7 @@ Entry as_rebuilt(Entry e) {
 Entry found(Index &index, const std::string &key) {
     auto e = index.find(key);
     REQUIRE(e.has_value());
-    e->tags = read_tags(index.database(), key);
+    e->tags = read_tags(index, key);
     return *e;
 }
 
@@ -130,7 +130,7 @@ TEST_CASE("a rebuild inserts every entry with its outputs and tags, and no hits"
     for (int n : {0, 1, 3, 6, 4001, count - 1})
         check_same(found(index, stored_entry(n).key), as_rebuilt(stored_entry(n)));
     // Counters start from zero: a rebuild is neither a miss nor a store.
-    auto total = read_counters(index.database(), false);
+    auto total = read_counters(index, false);
     REQUIRE(total.size() == 1);
     CHECK(total[0].stored == 0);
     CHECK(total[0].misses == 0);

@@ -118,3 +118,29 @@ TEST_CASE("malformed key records are refused, not guessed") {
     // unsorted env: not what encode() would have written
     CHECK_FALSE(KeyRecord::parse("fleche-key 1\nenv 1:b unset\nenv 1:a unset\n").has_value());
 }
+
+TEST_CASE("the record's string codec reads back any bytes and refuses what is not one") {
+    std::string bytes("a:1\n\0b", 6);
+    CHECK(record_str(bytes) == std::string("6:a:1\n\0b", 8));
+    std::string text = "x " + record_str(bytes) + record_str("");
+    size_t pos = 2;
+    std::string out;
+    REQUIRE(read_record_str(text, pos, out));
+    CHECK(out == bytes);
+    REQUIRE(read_record_str(text, pos, out));
+    CHECK(out == "");
+    CHECK(pos == text.size());
+    for (std::string bad : {"", ":", "3:ab", "a:b", "-1:a", "99999999999999999999:a"}) {
+        size_t at = 0;
+        CHECK_FALSE(read_record_str(bad, at, out));
+        CHECK(at == 0);
+    }
+}
+
+TEST_CASE("the lines a search looks for are the lines the record holds") {
+    KeyRecord r = full_record();
+    std::string encoded = r.encode();
+    CHECK(encoded.starts_with(record_header() + record_line("argv", "sim")));
+    CHECK(encoded.find("\n" + record_line("argv", "--dt=0.1\nx")) != std::string::npos);
+    CHECK(encoded.find("\ninput " + record_str("data/a.v") + " file ") != std::string::npos);
+}
