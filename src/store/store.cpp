@@ -1,9 +1,12 @@
 #include "store/store.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
 #include <cstdlib>
+#include <fcntl.h>
 
 namespace fleche::store {
 
@@ -14,11 +17,13 @@ std::string env(const char *name) {
     return value ? value : "";
 }
 
+// With the store's modes (store_access.hpp). A shared index is created here
+// with them: SQLite would create it 0644, which the group cannot write.
 const std::string &prepared(const std::string &dir) {
-    make_directories(dir, 0700);
-    make_directories(dir + "/objects", 0700);
-    make_directories(dir + "/tmp", 0700);
-    make_directories(dir + "/locks", 0700);
+    for (const char *sub : {"", "/objects", "/tmp", "/locks"})
+        make_store_directories(dir + sub);
+    if (store_umask())
+        open_store_file(dir + "/index.sqlite", O_RDWR | O_CREAT);
     return dir;
 }
 

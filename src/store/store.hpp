@@ -1,5 +1,5 @@
 // The local store: $FLECHE_DIR, else $XDG_CACHE_HOME/fleche, else
-// ~/.cache/fleche (created mode 0700), holding
+// ~/.cache/fleche (created mode 0700, or shared: see store_access.hpp), holding
 //   index.sqlite   the index (see index.hpp)
 //   objects/       blobs (see blob.hpp)
 //   tmp/           writes in progress
