@@ -35,8 +35,7 @@ bool in_group(gid_t group) {
 
 // The permission bits that apply to this user (rwx, as 07), as the kernel
 // would choose them: owner, else group, else others. Root may do anything.
-mode_t my_permissions(const struct stat &st) {
-    uid_t me = ::geteuid();
+mode_t my_permissions(const struct stat &st, uid_t me) {
     if (me == 0)
         return 07;
     if (st.st_uid == me)
@@ -96,11 +95,11 @@ std::optional<std::string> store_access_problem(const std::string &dir, bool rea
         return "store " + dir + " is not a directory; remove it or set FLECHE_DIR";
     if (auto why = untrusted_writers(dir, st))
         return why;
+    uid_t me = ::geteuid();
     mode_t need = readonly ? 05 : 03;
-    if ((my_permissions(st) & need) != need)
+    if ((my_permissions(st, me) & need) != need)
         return described(dir, st) + " is not " + (readonly ? "readable" : "writable") +
                " by you; set [store] umask = \"002\" and share a group, or use FLECHE_DIR";
-    uid_t me = ::geteuid();
     if (st.st_uid != me && st.st_uid != 0 && !configured_mask)
         return described(dir, st) +
                " is not yours; set [store] umask = \"002\" (or FLECHE_UMASK=002) to use a "
