@@ -123,6 +123,11 @@ std::optional<uint64_t> Config::max_size() const {
 std::optional<int64_t> Config::max_age_ns() const {
     return number("store.max_age");
 }
+std::optional<mode_t> Config::umask() const {
+    if (auto n = number("store.umask"))
+        return static_cast<mode_t>(*n);
+    return std::nullopt;
+}
 int Config::compression() const {
     return static_cast<int>(*number("store.compression"));
 }

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace fleche::config {
@@ -43,6 +44,7 @@ class Config {
     std::optional<uint64_t> max_size() const;
     std::optional<int64_t> max_age_ns() const;
     int compression() const;
+    std::optional<mode_t> umask() const; // [store] umask: unset for a private store
     std::vector<std::string> env() const;
     bool cache_failures() const;
     key::ToolIdentity tool() const;

@@ -22,6 +22,8 @@ const KeyInfo settings_table[] = {
      "gc removes entries not used for this long"},
     {"store.compression", Type::integer, nullptr,
      "zstd level for new blobs, 1 (fastest) to 19 (smallest)"},
+    {"store.umask", Type::umask, "FLECHE_UMASK",
+     "octal umask for what fleche creates in the store, such as \"002\" to share it with a group"},
     {"run.env", Type::texts, nullptr,
      "environment variables (names or globs) in every key, like --env"},
     {"run.cache_failures", Type::boolean, nullptr,
@@ -96,6 +98,8 @@ std::string allowed_values(Type type) {
         return "a duration such as \"90s\", \"12h\" or \"7d\", or a number of seconds";
     case Type::tool:
         return "\"content\", \"mtime\", \"version:CMD ARGS\" or \"string:TEXT\"";
+    case Type::umask:
+        return "an octal umask as a string, such as \"002\" or \"0027\"";
     }
     return "";
 }
@@ -122,6 +126,14 @@ Value parse_text(const KeyInfo &key, const std::string &text, const std::string 
     case Type::text:
     case Type::path:
         return text;
+    case Type::umask: {
+        bool octal = !text.empty() && text.size() <= 4 &&
+                     text.find_first_not_of("01234567") == std::string::npos;
+        int64_t value = octal ? std::strtol(text.c_str(), nullptr, 8) : -1;
+        if (value < 0 || value > 0777)
+            throw Error(where + " is '" + text + "'; allowed: " + allowed_values(key.type));
+        return value;
+    }
     case Type::integer: {
         char *end = nullptr;
         long value = std::strtol(text.c_str(), &end, 10);

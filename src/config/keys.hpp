@@ -24,6 +24,7 @@ enum class Type {
     size,     // "500M", "20G" or bytes (util/units.hpp), kept in bytes
     duration, // "90s", "7d" or seconds (util/units.hpp), kept in ns
     tool,     // "content" | "mtime" | "version:CMD ARGS" | "string:TEXT"
+    umask,    // an octal mask as a string ("002"), kept as its number
 };
 
 struct KeyInfo {

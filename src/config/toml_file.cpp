@@ -182,7 +182,7 @@ class FileReader {
 
     static bool scalar_text(Type type) {
         return type == Type::text || type == Type::path || type == Type::size ||
-               type == Type::duration || type == Type::tool;
+               type == Type::duration || type == Type::tool || type == Type::umask;
     }
 
     static std::string type_name(toml::node_type type) {

@@ -1,6 +1,7 @@
 #include "engine/configure.hpp"
 
 #include "store/hit_log.hpp"
+#include "store/store_access.hpp"
 
 #include "util/error.hpp"
 #include "util/path_spec.hpp"
@@ -73,6 +74,9 @@ std::unique_ptr<store::Store> open_store(const config::Config &config, bool read
     std::string dir = config.store_dir();
     if (dir.empty())
         dir = store::store_directory(); // throws: no place for the store
+    store::set_store_umask(config.umask());
+    if (auto why = store::store_access_problem(dir, readonly))
+        throw Error(*why);
     if (!readonly)
         return std::make_unique<store::Store>(dir, config.compression());
     if (::access((dir + "/entries").c_str(), F_OK) != 0 &&

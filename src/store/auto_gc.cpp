@@ -1,6 +1,7 @@
 #include "store/auto_gc.hpp"
 
 #include "exec/spawn.hpp"
+#include "store/store_access.hpp"
 #include "util/clock.hpp"
 
 #include <fcntl.h>
@@ -38,14 +39,14 @@ void start_gc_if_due(const Store &store, const Limits &limits) {
         return;
     // Claim this minute before starting, so that the runs that finish next
     // do not start gcs of their own.
-    Fd fd(::open(stamp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    Fd fd = open_store_file(stamp, O_WRONLY | O_CREAT);
     if (!fd || ::futimens(fd.get(), nullptr) != 0)
         return;
     spawn_gc();
 }
 
 Fd try_lock_gc(const Store &store) {
-    Fd fd(::open(stamp_path(store).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    Fd fd = open_store_file(stamp_path(store), O_RDWR | O_CREAT);
     if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
         fd.reset();
     return fd;

@@ -1,5 +1,7 @@
 #include "store/blob.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/test_hook.hpp"
@@ -63,7 +65,7 @@ struct DCtx {
 // produced. Throws BlobCorrupt when the file is missing, malformed, or the
 // size does not match its header.
 std::string decompress(const std::string &path, const Sink &sink) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd = open_store_file(path, O_RDONLY);
     if (!fd)
         throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
     Header header = read_header(fd.get(), path);
@@ -140,7 +142,7 @@ struct Bytes {
 // (no streaming context, no window buffer: most blobs are small logs).
 // nullopt when it is too large for that. Throws BlobCorrupt.
 std::optional<Bytes> read_in_memory(const std::string &path, uint64_t limit = in_memory_limit) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd = open_store_file(path, O_RDONLY);
     struct stat st;
     if (!fd || ::fstat(fd.get(), &st) != 0)
         throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
@@ -219,7 +221,9 @@ struct BlobWriter::Zstd {
     ~Zstd() { ZSTD_freeCCtx(ctx); }
 };
 
-BlobWriter::BlobWriter(const BlobStore &store) : store_(store), tmp_(store.root() + "/tmp/blob") {}
+BlobWriter::BlobWriter(const BlobStore &store) : store_(store), tmp_(store.root() + "/tmp/blob") {
+    share_new_file(tmp_.fd());
+}
 
 BlobWriter::~BlobWriter() = default;
 
@@ -295,7 +299,7 @@ std::string BlobWriter::commit() {
     test_hook("blob-written");
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
-    make_directories(target.substr(0, target.rfind('/')));
+    make_store_directories(target.substr(0, target.rfind('/')));
     // Renaming over an existing blob is fine: same name, same content, and it
     // repairs a copy that was damaged. The renamed file carries the mtime of
     // this write, which gc's grace period relies on (see gc.hpp).
@@ -306,7 +310,7 @@ std::string BlobWriter::commit() {
 }
 
 std::optional<uint64_t> blob_content_size(const std::string &path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd = open_store_file(path, O_RDONLY);
     if (!fd)
         return std::nullopt;
     try {

@@ -1,5 +1,7 @@
 #include "store/entries.hpp"
 
+#include "store/store_access.hpp"
+
 #include "store/entry_file.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -83,11 +85,12 @@ EntryRead EntryFiles::read(const std::string &key) const noexcept {
 void EntryFiles::write(const Entry &entry) const {
     std::string bytes = encode_entry(entry);
     TempFile tmp(tmp_ + "/entry");
+    share_new_file(tmp.fd());
     if (!write_all(tmp.fd(), bytes))
         throw Error(errno_message("cannot write '" + tmp.path() + "'", errno));
     test_hook("entry-written");
     std::string target = path_of(entry.key);
-    make_directories(target.substr(0, target.rfind('/')), 0700);
+    make_store_directories(target.substr(0, target.rfind('/')));
     test_hook("entry-rename");
     tmp.commit(target);
     test_hook("entry-renamed");

@@ -1,5 +1,7 @@
 #include "store/hit_log.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -90,7 +92,7 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
     // hold a shared lock while they write, the fold an exclusive one before
     // it reads, and a writer whose file is no longer the log tries again.
     for (int attempt = 0; attempt < 10; ++attempt) {
-        Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+        Fd fd = open_store_file(path, O_WRONLY | O_APPEND | O_CREAT);
         if (!fd || ::flock(fd.get(), LOCK_SH) != 0)
             return false;
         struct stat opened, current;
@@ -115,13 +117,12 @@ void HitLog::fold(Index &index) const {
     std::string mine = log + "." + std::to_string(::getpid());
     if (::rename(log.c_str(), mine.c_str()) != 0)
         return; // nothing logged
-    {
-        // Wait for writers that opened the log before it was renamed.
-        Fd fd(::open(mine.c_str(), O_RDONLY | O_CLOEXEC));
-        if (fd)
-            ::flock(fd.get(), LOCK_EX);
-    }
-    std::string text = read_file(mine);
+    // Wait for writers that opened the log before it was renamed. Not a file
+    // (a symbolic link planted in the store): nothing to fold.
+    Fd fd = open_store_file(mine, O_RDONLY);
+    if (fd)
+        ::flock(fd.get(), LOCK_EX);
+    std::string text = fd ? read_rest(fd.get(), mine) : "";
     ::unlink(mine.c_str());
     try {
         Database &db = index.database();
@@ -131,9 +132,9 @@ void HitLog::fold(Index &index) const {
         transaction.commit();
     } catch (...) {
         // Give the hits back for the next fold.
-        Fd fd(::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-        if (fd)
-            write_all(fd.get(), text);
+        Fd again = open_store_file(log, O_WRONLY | O_APPEND | O_CREAT);
+        if (again)
+            write_all(again.get(), text);
         throw;
     }
 }

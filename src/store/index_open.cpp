@@ -1,5 +1,7 @@
 #include "store/index_open.hpp"
 
+#include "store/store_access.hpp"
+
 #include "store/key_lock.hpp"
 #include "store/layout.hpp"
 #include "util/error.hpp"
@@ -8,6 +10,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <fcntl.h>
 #include <optional>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -36,6 +39,13 @@ std::string utc_stamp() {
     char text[32];
     std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
     return text;
+}
+
+// A new index of a shared store gets the store's mode (store_access.hpp):
+// SQLite would create it 0644, which the group cannot write.
+void create_shared(const std::string &path) {
+    if (store_umask())
+        open_store_file(path, O_RDWR | O_CREAT);
 }
 
 // The index at `path` if it exists and is sound; nullopt when it is missing;
@@ -88,6 +98,7 @@ size_t rebuild_in_place(const std::string &store_dir, const ForEachEntry &for_ea
     std::string temp = rebuild_path(store_dir);
     size_t count = 0;
     {
+        create_shared(temp);
         Index fresh(temp);
         count = rebuild_index(fresh, for_each_entry ? for_each_entry
                                                     : ForEachEntry([](const EntryVisitor &) {}));
@@ -152,6 +163,7 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
         std::string why;
         index = open_existing(path, &why);
         if (!index && why.empty() && !layout) {
+            create_shared(path);
             index = std::make_unique<Index>(path, true); // a new store
             fresh = true;
         } else if (!index) {

@@ -1,5 +1,7 @@
 #include "store/key_lock.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
 
@@ -17,7 +19,7 @@ namespace fleche::store {
 namespace {
 
 Fd open_lock(const std::string &path) {
-    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    Fd fd = open_store_file(path, O_RDWR | O_CREAT);
     if (!fd)
         throw Error(errno_message("cannot create the lock '" + path + "'", errno));
     return fd;

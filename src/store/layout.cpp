@@ -1,5 +1,7 @@
 #include "store/layout.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -44,6 +46,7 @@ std::optional<int> read_layout_version(const std::string &store_dir) {
 
 void write_layout_version(const std::string &store_dir) {
     TempFile file(store_dir + "/tmp/format");
+    share_new_file(file.fd());
     std::string text = std::string(layout_magic) + std::to_string(store_layout_version) + "\n";
     if (::write(file.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
         throw Error(errno_message("cannot write '" + file.path() + "'", errno));

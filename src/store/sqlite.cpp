@@ -3,8 +3,11 @@
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
 
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <sqlite3.h>
+#include <string_view>
 #include <sys/stat.h>
 
 namespace fleche::store {
@@ -39,11 +42,25 @@ std::string file_uri(const std::string &path) {
     return uri;
 }
 
+// SQLITE_OPEN_NOFOLLOW (the index, its WAL and shared memory are never
+// opened through a symbolic link planted in the store) refuses a link
+// anywhere in the name; the folders above the store may hold one.
+std::string resolved_folder(const std::string &path) {
+    auto slash = path.rfind('/');
+    std::string folder = slash == std::string::npos ? "." : path.substr(0, slash ? slash : 1);
+    char real[PATH_MAX];
+    if (!::realpath(folder.c_str(), real))
+        return path; // then SQLite reports what is wrong
+    return std::string(real) + (std::string_view(real) == "/" ? "" : "/") +
+           path.substr(slash == std::string::npos ? 0 : slash + 1);
+}
+
 } // namespace
 
 Database::Database(const std::string &path, bool create) : path_(path) {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    db_ = open_database(path, flags, "the index '" + path + "'");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
+                (create ? SQLITE_OPEN_CREATE : 0);
+    db_ = open_database(resolved_folder(path), flags, "the index '" + path + "'");
     // Every fleche is a short-lived process, often the only connection: by
     // default each would delete the WAL and shared-memory files on close and
     // the next would create them again, and each writer would checkpoint on
@@ -58,8 +75,9 @@ Database::Database(const std::string &path, bool create) : path_(path) {
 Database::Database(const std::string &path, ReadOnly) : path_(path) {
     struct stat st;
     std::string mode = ::stat((path + "-wal").c_str(), &st) == 0 ? "?mode=ro" : "?immutable=1";
-    db_ = open_database(file_uri(path) + mode,
-                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+    db_ = open_database(file_uri(resolved_folder(path)) + mode,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+                            SQLITE_OPEN_NOFOLLOW,
                         "the index '" + path + "' for reading");
 }
 

@@ -1,5 +1,7 @@
 #include "store/stat_cache_file.hpp"
 
+#include "store/store_access.hpp"
+
 #include "util/clock.hpp"
 #include "util/fd.hpp"
 #include "util/test_hook.hpp"
@@ -121,6 +123,7 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     fd = Fd(::mkostemp(temp.data(), O_CLOEXEC));
     if (!fd)
         return false;
+    share_new_file(fd.get());
     size_t words = stat_cache_file_words(stat_cache_bucket_count);
     // Allocated, not sparse: a page first written through the mapping on a
     // full disk would be SIGBUS, not an error.

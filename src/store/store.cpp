@@ -1,12 +1,14 @@
 #include "store/store.hpp"
 
 #include "store/index_open.hpp"
+#include "store/store_access.hpp"
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
 #include <cerrno>
 #include <cstdlib>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,11 +21,11 @@ std::string env(const char *name) {
     return value ? value : "";
 }
 
+// With the store's modes (store_access.hpp). entries/ is made by the
+// constructor, which needs to know whether it was there.
 const std::string &prepared(const std::string &dir) {
-    make_directories(dir, 0700);
-    make_directories(dir + "/objects", 0700);
-    make_directories(dir + "/tmp", 0700);
-    make_directories(dir + "/locks", 0700);
+    for (const char *sub : {"", "/objects", "/tmp", "/locks"})
+        make_store_directories(dir + sub);
     return dir;
 }
 
@@ -45,11 +47,14 @@ Store::Store(const std::string &dir, int compression_level)
     // the first lookup, so that its entries hit. The mkdir that every open
     // makes anyway tells, so an open of a current store pays nothing more.
     std::string entries = dir + "/entries";
-    if (::mkdir(entries.c_str(), 0700) != 0) {
+    if (::mkdir(entries.c_str(), store_directory_mode()) != 0) {
         if (errno != EEXIST)
-            make_directories(entries, 0700); // throws the error
+            make_store_directories(entries); // throws the error
         return;
     }
+    struct stat st;
+    if (store_umask() && ::lstat(entries.c_str(), &st) == 0) // past the user's umask
+        ::chmod(entries.c_str(), store_directory_mode() | (st.st_mode & S_ISGID));
     if (::access((dir + "/index.sqlite").c_str(), F_OK) == 0)
         try_index(); // a failure is said when the index is next needed
 }

@@ -1,7 +1,8 @@
 // The local store: $FLECHE_DIR, else $XDG_CACHE_HOME/fleche, else
-// ~/.cache/fleche (created mode 0700), holding
+// ~/.cache/fleche (created mode 0700, or shared: see store_access.hpp), holding
 //   format         the layout version (see layout.hpp)
 //   entries/       one entry file per key, the truth (see entries.hpp)
+//   stat-cache     digests of files by their stat (see stat_cache_file.hpp)
 //   objects/       blobs (see blob.hpp)
 //   index.sqlite   the index for query, stats, gc and LRU, derived from the
 //                  entries and written after them (see index.hpp): a

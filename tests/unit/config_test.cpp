@@ -118,10 +118,9 @@ TEST_CASE("errors name the file, line and column, and what is allowed") {
     dir.write("fleche.toml", "root = true\n[store\n");
     CHECK(error_of(dir.path().string(), env).starts_with(file + ":2:7: "));
     dir.write("fleche.toml", "root = true\n[store]\nsise = 1\n");
-    CHECK(
-        error_of(dir.path().string(), env) ==
-        file +
-            ":3:1: unknown key 'store.sise'; [store] allows: dir, max_size, max_age, compression");
+    CHECK(error_of(dir.path().string(), env) ==
+          file + ":3:1: unknown key 'store.sise'; [store] allows: dir, max_size, max_age, "
+                 "compression, umask");
     dir.write("fleche.toml", "root = true\n[run]\ncache_failures = \"yes\"\n");
     CHECK(error_of(dir.path().string(), env) ==
           file + ":3:18: run.cache_failures takes true or false, not a string");
@@ -281,4 +280,20 @@ TEST_CASE("the repository's example fleche.toml, uncommented, is valid") {
     for (const auto &key : setting_keys())
         file_keys += key.in_files;
     CHECK(layer.settings.size() == file_keys);
+}
+
+TEST_CASE("store.umask is an octal string of at most four digits, up to 0777") {
+    const KeyInfo &key = *find_key(setting_keys(), "store.umask");
+    CHECK(std::get<int64_t>(parse_text(key, "002", "umask")) == 02);
+    CHECK(std::get<int64_t>(parse_text(key, "0027", "umask")) == 027);
+    CHECK(std::get<int64_t>(parse_text(key, "777", "umask")) == 0777);
+    for (const char *bad : {"", "8", "029", "01000", " 02", "-2", "+2", "0x2", "02 "})
+        CHECK_THROWS_AS(parse_text(key, bad, "umask"), fleche::Error);
+    ScratchDir dir;
+    FakeEnvironment env;
+    env.vars["FLECHE_UMASK"] = "002";
+    Config config = load(dir.path().string(), env.function());
+    CHECK(config.umask() == std::optional<mode_t>(02));
+    CHECK(config.get("store.umask").source == "FLECHE_UMASK");
+    CHECK(!load(dir.path().string(), FakeEnvironment{}.function()).umask());
 }
