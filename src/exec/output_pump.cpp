@@ -67,9 +67,10 @@ bool pump_output(std::vector<OutputPipe> &pipes, int exited, Delivery &delivery,
                 pipes[i].read.reset();
                 continue;
             }
-            sink(pipes[i].stream, buffer.data(), static_cast<size_t>(n));
+            // Delivered first: recording may wait for room (see the sink).
             if (!delivery.write(target_fd(pipes[i].stream), buffer.data(), static_cast<size_t>(n)))
                 pipes[i].read.reset();
+            sink(pipes[i].stream, buffer.data(), static_cast<size_t>(n));
             if (cmd_exited) {
                 if (static_cast<size_t>(n) > left[i])
                     return false; // a background process of CMD is writing

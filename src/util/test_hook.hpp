@@ -6,13 +6,18 @@
 //                                    the point NAME is reached
 //   FLECHE_TEST_STOP_POINT=NAME[@N]  SIGSTOP there instead (the test then
 //                                    does something and sends SIGCONT)
+//   FLECHE_TEST_HOLD_POINT=NAME[@N]:FIFO  only the thread that reaches NAME
+//                                    waits there, until the test opens FIFO
+//                                    for writing (the others run on)
 //
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
 // index-begin (before a transaction of the index), index-commit (inside it,
 // before COMMIT), stored (after the entry's), stat-cache-begin and
 // stat-cache-commit (the same for the stat cache, remembered before CMD runs),
-// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
+// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it),
+// log-chunk (the log's recorder, usually on its own thread, is about to
+// encode a piece of CMD's output).
 // Unset variables cost one getenv per point, and only on the store path.
 //
 //   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns
