@@ -3,7 +3,7 @@
 #include "engine/log_capture.hpp"
 #include "random_bytes.hpp"
 #include "scratch_dir.hpp"
-#include "store/store.hpp"
+#include "store/blob.hpp"
 #include "util/sha256.hpp"
 
 #include <doctest/doctest.h>
@@ -51,18 +51,24 @@ std::string encoded(const std::vector<Piece> &log) {
     return out;
 }
 
+// The blobs of a store at `root`: only tmp/ must exist.
+BlobStore blob_store(const std::filesystem::path &root) {
+    std::filesystem::create_directories(root / "tmp");
+    return BlobStore(root.string());
+}
+
 } // namespace
 
 TEST_SUITE("threads") {
     TEST_CASE("a log recorded off the tee's thread is the log, in order, whatever its size") {
         ScratchDir dir;
-        Store store(dir.path().string() + "/store");
+        BlobStore blobs = blob_store(dir.path() / "store");
         // Below the inline limit (no worker), and well above the queue's
         // limit, so that the tee waits for the worker again and again.
         for (size_t total : {size_t(1000), 6 * engine::LogCapture::queue_limit}) {
             CAPTURE(total);
             auto log = pieces(total);
-            engine::LogCapture capture(&store.blobs());
+            engine::LogCapture capture(&blobs);
             for (const auto &piece : log)
                 capture.chunk(piece.stream, piece.bytes.data(), piece.bytes.size());
             capture.finish();
@@ -71,14 +77,14 @@ TEST_SUITE("threads") {
             CHECK(capture.writer().size() == expected.size());
             std::string digest = capture.writer().commit();
             CHECK(digest == sha256_hex(expected));
-            CHECK(store.blobs().read_all(digest) == expected);
+            CHECK(blobs.read_all(digest) == expected);
         }
         CHECK(std::filesystem::is_empty(dir.path() / "store/tmp"));
     }
 
     TEST_CASE("a store that fails stops the recording, never the tee") {
         ScratchDir dir;
-        Store store(dir.path().string() + "/store");
+        BlobStore blobs = blob_store(dir.path() / "store");
         // Files of fleche larger than 1 MiB cannot be written: a full disk.
         rlimit old{};
         REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
@@ -87,7 +93,7 @@ TEST_SUITE("threads") {
         small.rlim_cur = 1 << 20;
         REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
         {
-            engine::LogCapture capture(&store.blobs());
+            engine::LogCapture capture(&blobs);
             std::string block = random_bytes(engine::LogCapture::buffer_size);
             // Many times what the queue holds: the tee would wait forever
             // for a worker that stopped taking buffers.
@@ -103,9 +109,9 @@ TEST_SUITE("threads") {
 
     TEST_CASE("a log that is not stored leaves nothing behind") {
         ScratchDir dir;
-        Store store(dir.path().string() + "/store");
+        BlobStore blobs = blob_store(dir.path() / "store");
         {
-            engine::LogCapture capture(&store.blobs());
+            engine::LogCapture capture(&blobs);
             std::string block = random_bytes(engine::LogCapture::buffer_size);
             for (int i = 0; i < 64; ++i)
                 capture.chunk(Stream::out, block.data(), block.size());
