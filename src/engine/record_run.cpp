@@ -1,6 +1,7 @@
 #include "engine/record_run.hpp"
 
 #include "engine/labels.hpp"
+#include "engine/log_capture.hpp"
 
 #include "exec/inherited.hpp"
 #include "exec/runner.hpp"
@@ -24,55 +25,6 @@
 namespace fleche::engine {
 
 namespace {
-
-// Streams the log into a new blob while CMD runs. The first write failure
-// (a full disk, say) stops the capture, never the run.
-class LogCapture {
-  public:
-    explicit LogCapture(store::Store *store) {
-        if (!store)
-            return;
-        try {
-            writer_.emplace(store->blobs());
-            encoder_.emplace([this](const char *p, size_t n) { writer_->write(p, n); });
-        } catch (const Error &e) {
-            fail(e);
-        }
-    }
-
-    void chunk(store::Stream stream, const char *data, size_t size) {
-        if (!encoder_ || failed_)
-            return;
-        try {
-            encoder_->chunk(stream, data, size);
-        } catch (const Error &e) {
-            fail(e);
-        }
-    }
-
-    bool usable() const { return encoder_ && !failed_; }
-    // The end of the log: what the encoder held back goes to the blob.
-    void finish() {
-        if (!usable())
-            return;
-        try {
-            encoder_->finish();
-        } catch (const Error &e) {
-            fail(e);
-        }
-    }
-    store::BlobWriter &writer() { return *writer_; }
-
-  private:
-    void fail(const Error &e) {
-        failed_ = true;
-        warn(std::string(e.what()) + "; this result will not be stored");
-    }
-
-    std::optional<store::BlobWriter> writer_;
-    std::optional<store::LogEncoder> encoder_;
-    bool failed_ = false;
-};
 
 // From the environment rather than getpwuid(): the binary is static, and the
 // NSS modules getpwuid() would load must not be a dependency of fleche.
@@ -190,7 +142,7 @@ void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &o
 
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
                    key::FileHasher &hasher) {
-    LogCapture log(store);
+    LogCapture log(store ? &store->blobs() : nullptr);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     exec::RunResult result =
         exec::run_process(key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <memory>
 #include <poll.h>
 
 namespace fleche::exec {
@@ -33,7 +34,8 @@ size_t pipe_capacity(int fd) {
 // every byte CMD wrote, however long that takes.
 bool pump_output(std::vector<OutputPipe> &pipes, int exited, Delivery &delivery,
                  const OutputSink &sink) {
-    std::vector<char> buffer(read_block);
+    // Not zeroed: that alone was most of the pump's instructions on a short run.
+    auto buffer = std::make_unique_for_overwrite<char[]>(read_block);
     std::vector<pollfd> fds(pipes.size() + 1);
     std::vector<size_t> left(pipes.size()); // bytes CMD may still have left in each pipe
     bool cmd_exited = false;
@@ -62,14 +64,15 @@ bool pump_output(std::vector<OutputPipe> &pipes, int exited, Delivery &delivery,
         for (size_t i = 0; i < pipes.size(); ++i) {
             if (fds[i].fd < 0 || fds[i].revents == 0)
                 continue;
-            ssize_t n = read_some(fds[i].fd, buffer.data(), buffer.size());
+            ssize_t n = read_some(fds[i].fd, buffer.get(), read_block);
             if (n <= 0) {
                 pipes[i].read.reset();
                 continue;
             }
-            sink(pipes[i].stream, buffer.data(), static_cast<size_t>(n));
-            if (!delivery.write(target_fd(pipes[i].stream), buffer.data(), static_cast<size_t>(n)))
+            // Delivered first: recording may wait for room (see the sink).
+            if (!delivery.write(target_fd(pipes[i].stream), buffer.get(), static_cast<size_t>(n)))
                 pipes[i].read.reset();
+            sink(pipes[i].stream, buffer.get(), static_cast<size_t>(n));
             if (cmd_exited) {
                 if (static_cast<size_t>(n) > left[i])
                     return false; // a background process of CMD is writing

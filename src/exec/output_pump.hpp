@@ -11,6 +11,8 @@
 
 namespace fleche::exec {
 
+// Gets each piece after it was delivered; it may block (a recorder that
+// is behind), which holds back reading, never the piece already delivered.
 using OutputSink = std::function<void(store::Stream, const char *, size_t)>;
 
 struct OutputPipe {

@@ -6,6 +6,7 @@
 #include "util/fs.hpp"
 #include "util/test_hook.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -237,18 +238,47 @@ void BlobWriter::write_header(Compression compression, uint64_t size) {
         throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
 }
 
-void BlobWriter::start_stream() {
-    zstd_ = std::make_unique<Zstd>();
-    ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_compressionLevel, store_.compression_level());
-    write_header(Compression::zstd, 0); // the size is known at commit()
-    if (::lseek(tmp_.fd(), blob_header_size, SEEK_SET) < 0)
-        throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
-    std::string pending = std::move(small_);
-    small_.clear();
-    write_compressed(pending.data(), pending.size(), false);
+namespace {
+
+// The compressed size of `data` when compressing it saves enough to be worth
+// decompressing on every read; nullopt when it does not.
+std::optional<std::string> worth_compressing(const std::string &data, int level) {
+    std::string compressed(ZSTD_compressBound(data.size()), '\0');
+    size_t n = ZSTD_compress(compressed.data(), compressed.size(), data.data(), data.size(), level);
+    if (ZSTD_isError(n) || n >= data.size() - data.size() / 8)
+        return std::nullopt;
+    compressed.resize(n);
+    return compressed;
 }
 
-void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
+} // namespace
+
+// The first small_blob_limit bytes decide for the whole blob: content that
+// does not compress there (random or already compressed data) is streamed
+// raw, which costs no compression at all; content that does is compressed
+// by zstd's own worker thread, while this one hashes and writes.
+void BlobWriter::start_stream() {
+    std::string pending = std::move(small_);
+    small_.clear();
+    raw_ = !worth_compressing(pending, store_.compression_level());
+    write_header(raw_ ? Compression::none : Compression::zstd, 0); // the size: at commit()
+    if (::lseek(tmp_.fd(), blob_header_size, SEEK_SET) < 0)
+        throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
+    zstd_ = std::make_unique<Zstd>();
+    if (!raw_) {
+        ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_compressionLevel, store_.compression_level());
+        // Ignored (an error code) by a libzstd built without threads.
+        ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_nbWorkers, 1);
+    }
+    write_stream(pending.data(), pending.size(), false);
+}
+
+void BlobWriter::write_stream(const void *data, size_t size, bool end) {
+    if (raw_) {
+        if (!write_all(tmp_.fd(), data, size))
+            throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
+        return;
+    }
     ZSTD_inBuffer input{data, size, 0};
     for (;;) {
         ZSTD_outBuffer output{zstd_->out.data(), zstd_->out.size(), 0};
@@ -266,24 +296,26 @@ void BlobWriter::write_compressed(const void *data, size_t size, bool end) {
 void BlobWriter::write(const char *data, size_t size) {
     hash_.update(data, size);
     size_ += size;
-    if (!zstd_ && small_.size() + size <= small_blob_limit) {
-        small_.append(data, size);
-        return;
-    }
-    if (!zstd_)
+    if (!zstd_) {
+        // The first small_blob_limit bytes are held: all of a small blob,
+        // and the sample that decides how to store a large one.
+        size_t take = std::min(size, small_blob_limit - small_.size());
+        small_.append(data, take);
+        data += take;
+        size -= take;
+        if (size == 0)
+            return;
         start_stream();
-    write_compressed(data, size, false);
+    }
+    write_stream(data, size, false);
 }
 
 // A small blob is compressed in one call, or kept raw when that saves little,
 // so that reading it back needs no decompression at all.
 void BlobWriter::write_small() {
-    std::string compressed(ZSTD_compressBound(small_.size()), '\0');
-    size_t n = ZSTD_compress(compressed.data(), compressed.size(), small_.data(), small_.size(),
-                             store_.compression_level());
-    bool worth_it = !ZSTD_isError(n) && n < small_.size() - small_.size() / 8;
-    const std::string &payload = worth_it ? compressed.substr(0, n) : small_;
-    write_header(worth_it ? Compression::zstd : Compression::none, size_);
+    auto compressed = worth_compressing(small_, store_.compression_level());
+    const std::string &payload = compressed ? *compressed : small_;
+    write_header(compressed ? Compression::zstd : Compression::none, size_);
     if (::pwrite(tmp_.fd(), payload.data(), payload.size(), blob_header_size) !=
         static_cast<ssize_t>(payload.size()))
         throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
@@ -291,8 +323,8 @@ void BlobWriter::write_small() {
 
 std::string BlobWriter::commit() {
     if (zstd_) {
-        write_compressed(nullptr, 0, true);
-        write_header(Compression::zstd, size_);
+        write_stream(nullptr, 0, true);
+        write_header(raw_ ? Compression::none : Compression::zstd, size_);
     } else {
         write_small();
     }

@@ -71,7 +71,9 @@ class BlobStore {
 };
 
 // Streams data into a new blob: hashing and compressing as it goes, in a
-// temporary file that only commit() moves into objects/.
+// temporary file that only commit() moves into objects/. A large blob whose
+// first small_blob_limit bytes do not compress is stored raw; one that does
+// is compressed on a thread of zstd's while write() hashes.
 class BlobWriter {
   public:
     explicit BlobWriter(const BlobStore &store);
@@ -91,7 +93,7 @@ class BlobWriter {
 
     void write_header(Compression compression, uint64_t size);
     void start_stream();
-    void write_compressed(const void *data, size_t size, bool end);
+    void write_stream(const void *data, size_t size, bool end);
     void write_small();
 
     const BlobStore &store_;
@@ -99,6 +101,7 @@ class BlobWriter {
     std::string small_;
     Sha256 hash_;
     uint64_t size_ = 0;
+    bool raw_ = false; // streamed without compression
     struct Zstd;
     std::unique_ptr<Zstd> zstd_; // set once the blob is too large to hold
 };

@@ -6,6 +6,9 @@
 //                                    the point NAME is reached
 //   FLECHE_TEST_STOP_POINT=NAME[@N]  SIGSTOP there instead (the test then
 //                                    does something and sends SIGCONT)
+//   FLECHE_TEST_HOLD_POINT=NAME[@N]:FIFO  only the thread that reaches NAME
+//                                    waits there, until the test opens FIFO
+//                                    for writing (the others run on)
 //
 // Points: blob-written (a blob's data is written, not yet committed),
 // blob-rename (before its rename into objects/), blob-renamed (after it),
@@ -19,7 +22,9 @@
 // lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it),
 // rebuild-begin and rebuild-commit (each transaction of an index rebuild),
 // index-moved-aside and index-rebuilt (see index_open.hpp), migrate-entry
-// (before each entry file written by the migration of a 0.1 store).
+// (before each entry file written by the migration of a 0.1 store),
+// log-chunk (the log's recorder, usually on its own thread, is about to
+// encode a piece of CMD's output).
 // Unset variables cost one getenv per point, and only on the store path.
 //
 //   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns

@@ -303,6 +303,44 @@ case_slow_reader_gets_everything() {
     assert_runs big 1 "a run read slowly is stored, and replayed"
 }
 
+# wait_for_line FILE LINE: wait until FILE has LINE.
+wait_for_line() {
+    local n=200
+    until grep -qxF -- "$2" "$1" 2>/dev/null; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "timed out waiting for '$2' in $1"
+        sleep 0.05
+    done
+}
+
+# CMD's output reaches the reader while the store is still writing it: the
+# log is recorded beside the tee, not in its way. The recorder is held at
+# its first piece until the reader has seen all of CMD's output.
+case_output_live_while_store_is_slow() {
+    seq 1 200000 >payload # more than a log recorded without a thread of its own
+    make_counted live 'cat payload; echo first; while [ ! -e seen ]; do sleep 0.01; done; echo second'
+    mkfifo "$AUX/hold"
+    release() { timeout 10 sh -c ': >"$1"' _ "$AUX/hold"; }
+    FLECHE_TEST_HOLD_POINT="log-chunk:$AUX/hold" "$FLECHE_BIN" run -- ./live >r.out 2>r.err &
+    local pid=$!
+    trap 'release; kill $pid 2>/dev/null || true' EXIT
+    wait_for_line r.out first
+    touch seen
+    wait_for_line r.out second
+    alive $pid || fail "fleche exited with its recorder held"
+    assert_exit 1 fl has -- ./live
+    release || fail "fleche's recorder never reached the hold point"
+    trap - EXIT
+    local rc=0
+    wait $pid || rc=$?
+    assert_eq 0 "$rc" "fleche's status once the store was released: $(cat r.err)"
+    { cat payload; echo first; echo second; } >expected
+    assert_file_eq expected r.out "CMD's output, delivered before the store had it"
+    capture r2 fl run -- ./live
+    assert_file_eq expected r2.out "and stored whole"
+    assert_runs live 1
+}
+
 # ------------------------------------------------------ cross-stream order
 
 make_mix() {
@@ -383,6 +421,7 @@ run_case process_substitution case_process_substitution
 run_case fds_passed_unchanged case_fds_passed_unchanged
 run_case background_descendant case_background_descendant
 run_case slow_reader_gets_everything case_slow_reader_gets_everything
+run_case output_live_while_store_is_slow case_output_live_while_store_is_slow
 run_case merged_order_exact case_merged_order_exact
 run_case merged_log_needs_one_file case_merged_log_needs_one_file
 run_case merged_log_has_explain case_merged_log_has_explain
