@@ -74,6 +74,10 @@ Fd walk(int root, std::string_view dir, bool create, mode_t mode) {
 
 } // namespace
 
+void open_beneath_without_openat2() {
+    no_openat2.store(true);
+}
+
 Fd open_beneath(int root, std::string_view dir, bool create, mode_t mode) {
     if (dir == ".")
         return Fd(::openat(root, ".", dir_flags));

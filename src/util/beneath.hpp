@@ -26,6 +26,10 @@ bool is_beneath_path(std::string_view path);
 // the way; ENOENT: missing; EINVAL: not a beneath path).
 Fd open_beneath(int root, std::string_view dir, bool create = false, mode_t mode = 0777);
 
+// From now on, open_beneath() walks one component at a time, as on a kernel
+// without openat2: for the tests of that path.
+void open_beneath_without_openat2();
+
 // Whether two stat results are one file.
 inline bool same_file(const struct stat &a, const struct stat &b) {
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;

@@ -12,8 +12,11 @@
 // index-begin (before a transaction of the index), index-commit (inside it,
 // before COMMIT), stored (after the entry's), stat-cache-begin and
 // stat-cache-commit (the same for the stat cache, remembered before CMD runs),
-// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it).
-// Unset variables cost one getenv per point, and only on the store path.
+// lock-opened (KeyLock::try_lock has opened the lock file, not yet locked it),
+// restore-written (a hit has written and checked a restored file's temporary
+// copy, not yet renamed it into place).
+// Unset variables cost one getenv per point: on the store path, and once per
+// file a hit restores.
 //
 //   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns
 //                                    instead of 2 s, so that a test can have

@@ -181,16 +181,42 @@ TEST_CASE("beneath paths: relative, no empty, . or .. component") {
         CHECK_FALSE(is_beneath_path(bad));
 }
 
-TEST_CASE("open_beneath makes missing directories one by one and follows no link") {
+namespace {
+
+void check_open_beneath() {
     ScratchDir dir;
     Fd here(::open(".", O_PATH | O_DIRECTORY));
     fs::create_directories("real");
     REQUIRE(::symlink("real", "link") == 0);
+    dir.write("file", "x");
     CHECK(open_beneath(here.get(), "a/b/c", true));
     CHECK(fs::is_directory("a/b/c"));
+    CHECK(open_beneath(here.get(), "a/b"));
     CHECK_FALSE(open_beneath(here.get(), "link/x", true));
+    CHECK_FALSE(open_beneath(here.get(), "link"));
+    CHECK_FALSE(open_beneath(here.get(), "file/x", true));
     CHECK(fs::is_empty("real"));
     CHECK_FALSE(open_beneath(here.get(), "../x", true));
+    CHECK_FALSE(open_beneath(here.get(), "/tmp"));
     CHECK_FALSE(open_beneath(here.get(), "missing"));
     CHECK_FALSE(fs::exists("missing"));
+}
+
+} // namespace
+
+TEST_CASE("open_beneath makes missing directories one by one and follows no link") {
+    check_open_beneath();
+}
+
+// Last: the fallback stays on for the rest of the process.
+TEST_CASE("open_beneath without openat2 does the same") {
+    open_beneath_without_openat2();
+    check_open_beneath();
+    Layout at; // and a restore refuses what it refused with openat2
+    REQUIRE(::symlink("../outside", "link") == 0);
+    auto record = file_record(at.dir, at.store, "link/out.txt");
+    CHECK_THROWS_AS(restore_outputs(at.store.blobs(), {record}), Error);
+    CHECK(fs::is_empty(at.outside()));
+    restore_outputs(at.store.blobs(), {file_record(at.dir, at.store, "new/deeper/out.txt")});
+    CHECK(content("new/deeper/out.txt") == "payload\n");
 }
