@@ -26,22 +26,25 @@ struct ShowOptions {
     bool stdout_only = false, stderr_only = false, log = false, json = false;
 };
 
-// Writes the chunks of the log that `pick` maps to an fd (or -1 to skip).
+// Writes the chunks of the log that `pick` maps to an fd (or -1 to skip),
+// streaming: a log of any size is shown in bounded memory. Nothing of a
+// damaged log is shown (a large one is checked in a first pass, see
+// BlobStore::read), and a log damaged while it is being shown ends in an
+// error, exit 125, after what was written.
 void print_log(const store::Store &store, const store::Entry &entry, int (*pick)(store::Stream)) {
-    std::string log;
-    try {
-        log = store.blobs().read_all(entry.log_blob);
-    } catch (const std::exception &e) {
-        throw Error("the log of entry " + entry.key + " is damaged (" + e.what() +
-                    "); remove it with fleche rm");
-    }
     store::LogDecoder decoder([&](store::Stream stream, const char *data, size_t size) {
         int fd = pick(stream);
         if (fd >= 0)
             write_all(fd, data, size);
     });
-    decoder.feed(log.data(), log.size());
-    decoder.finish();
+    try {
+        store.blobs().read(entry.log_blob,
+                           [&](const char *data, size_t size) { decoder.feed(data, size); });
+        decoder.finish();
+    } catch (const std::exception &e) {
+        throw Error("the log of entry " + entry.key + " is damaged (" + e.what() +
+                    "); remove it with fleche rm");
+    }
 }
 
 void write_record_json(JsonWriter &json, const std::string &text) {

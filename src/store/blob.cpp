@@ -62,14 +62,18 @@ struct DCtx {
     ~DCtx() { ZSTD_freeDCtx(ctx); }
 };
 
-// Decompresses the blob at `path` into `sink`; returns the digest of what was
-// produced. Throws BlobCorrupt when the file is missing, malformed, or the
-// size does not match its header.
-std::string decompress(const std::string &path, const Sink &sink) {
+Fd open_blob(const std::string &path) {
     Fd fd = open_store_file(path, O_RDONLY);
     if (!fd)
         throw BlobCorrupt(errno_message("cannot open blob '" + path + "'", errno));
-    Header header = read_header(fd.get(), path);
+    return fd;
+}
+
+// Decompresses the blob open as `fd` (at its start) into `sink`; returns
+// the digest of what was produced. Throws BlobCorrupt when the file is
+// malformed, or the size does not match its header.
+std::string decompress(int fd, const std::string &path, const Sink &sink) {
+    Header header = read_header(fd, path);
     Sha256 hash;
     uint64_t produced = 0;
     auto emit = [&](const char *data, size_t size) {
@@ -85,7 +89,7 @@ std::string decompress(const std::string &path, const Sink &sink) {
     DCtx dctx;
     bool frame_done = false;
     for (;;) {
-        ssize_t n = read_some(fd.get(), in.get(), io_block);
+        ssize_t n = read_some(fd, in.get(), io_block);
         if (n < 0)
             throw BlobCorrupt(errno_message("cannot read blob '" + path + "'", errno));
         if (n == 0)
@@ -119,6 +123,10 @@ std::string decompress(const std::string &path, const Sink &sink) {
     if (produced != header.size)
         throw BlobCorrupt("blob '" + path + "' is truncated");
     return hash.finish_hex();
+}
+
+std::string decompress(const std::string &path, const Sink &sink) {
+    return decompress(open_blob(path).get(), path, sink);
 }
 
 } // namespace
@@ -185,10 +193,17 @@ void BlobStore::read(const std::string &digest, const Sink &sink) const {
         sink(bytes->data.get(), bytes->size);
         return;
     }
-    // Too large for memory: a first pass checks, a second one streams.
-    if (decompress(path, [](const char *, size_t) {}) != digest)
+    // Too large for memory: a first pass checks, a second one streams. Both
+    // read one open file (a blob renamed over meanwhile is the same bytes);
+    // the second is checked too, and throws, after the fact, should the file
+    // have been written to in between.
+    Fd fd = open_blob(path);
+    if (decompress(fd.get(), path, [](const char *, size_t) {}) != digest)
         throw BlobCorrupt("blob '" + path + "' does not match its digest");
-    decompress(path, sink);
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0)
+        throw BlobCorrupt(errno_message("cannot read blob '" + path + "'", errno));
+    if (decompress(fd.get(), path, sink) != digest)
+        throw BlobCorrupt("blob '" + path + "' changed while it was read");
 }
 
 std::string BlobStore::read_all(const std::string &digest) const {
@@ -197,19 +212,15 @@ std::string BlobStore::read_all(const std::string &digest) const {
     return out;
 }
 
-std::string BlobStore::read_unverified(const std::string &digest, int fd) const {
+std::string BlobStore::read_unverified(const std::string &digest, const Sink &sink) const {
     std::string path = path_of(digest);
     // A small blob (most outputs: an object file, a result) in one call;
     // a large one streams, so that restoring on several threads stays small.
     if (auto bytes = read_in_memory(path, 1 << 20)) {
-        if (!write_all(fd, bytes->data.get(), bytes->size))
-            throw Error(errno_message("cannot write", errno));
+        sink(bytes->data.get(), bytes->size);
         return sha256_hex({bytes->data.get(), bytes->size});
     }
-    return decompress(path, [&](const char *p, size_t n) {
-        if (!write_all(fd, p, n))
-            throw Error(errno_message("cannot write", errno));
-    });
+    return decompress(path, sink);
 }
 
 std::string BlobStore::content_digest(const std::string &digest) const {

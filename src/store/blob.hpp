@@ -51,16 +51,21 @@ class BlobStore {
     int compression_level() const { return level_; }
     bool contains(const std::string &digest) const;
 
+    using Sink = std::function<void(const char *, size_t)>;
+
     // Streams a blob out through `sink` after checking it, so that nothing of
     // a corrupt blob reaches the sink: small blobs are decompressed once into
-    // memory, large ones are checked in a first pass. Throws BlobCorrupt.
-    void read(const std::string &digest,
-              const std::function<void(const char *, size_t)> &sink) const;
+    // memory, large ones are checked in a first pass and streamed in a
+    // second, in bounded memory. Throws BlobCorrupt.
+    void read(const std::string &digest, const Sink &sink) const;
+    // The whole content in memory: for blobs known to be small.
     std::string read_all(const std::string &digest) const;
 
-    // Decompresses to `fd` without a prior check and returns the digest of
-    // what was written; the caller compares it before using the data.
-    std::string read_unverified(const std::string &digest, int fd) const;
+    // Decompresses into `sink` without a prior check and returns the digest
+    // of what was produced: for a caller that holds the data where nobody
+    // sees it (a temporary file) and compares the digest before using it,
+    // so that checking costs no second pass. Throws BlobCorrupt.
+    std::string read_unverified(const std::string &digest, const Sink &sink) const;
     // Decodes the whole blob and returns the digest of its content (verify
     // compares it with the name). Throws BlobCorrupt.
     std::string content_digest(const std::string &digest) const;

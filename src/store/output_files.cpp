@@ -1,9 +1,12 @@
 #include "store/output_files.hpp"
 
 #include "key/input_digest.hpp"
+#include "util/beneath.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/interruption.hpp"
 #include "util/path_spec.hpp"
+#include "util/test_hook.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fcntl.h>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sys/stat.h>
@@ -36,7 +40,57 @@ std::vector<std::string> sorted_children(const std::string &dir) {
     return names;
 }
 
-void capture(const BlobStore &blobs, const std::string &path, std::vector<OutputRecord> &out) {
+std::string parent_of(const std::string &path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+std::string leaf_of(const std::string &path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string working_directory() {
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        throw Error(errno_message("cannot find the working directory", errno));
+    return cwd;
+}
+
+bool is_within(const std::string &path, const std::string &dir) {
+    return path == dir || path.starts_with(dir == "/" ? dir : dir + "/");
+}
+
+// The store's directory relative to the working directory, as the real
+// paths spell it; empty when the store is not beneath it. Restore follows no
+// symbolic link, so this is the one name by which it reaches the store.
+std::string store_beneath(const BlobStore &blobs, const std::string &root) {
+    char resolved[PATH_MAX];
+    if (!::realpath(blobs.root().c_str(), resolved))
+        return "";
+    std::string real = resolved;
+    if (real == root || !is_within(real, root))
+        return "";
+    return real.substr(root == "/" ? 1 : root.size() + 1);
+}
+
+// Why restore cannot reach the directory of `path`, for the one warning:
+// the words of what the user sees (a symlink out of the tree), never of the
+// syscall that refused it.
+std::string refusal(const std::string &path, const std::string &root) {
+    if (!is_beneath_path(path))
+        return "output '" + path + "' leads outside the working directory";
+    std::string dir = parent_of(path);
+    char resolved[PATH_MAX];
+    while (!::realpath(dir.c_str(), resolved) && dir != ".")
+        dir = parent_of(dir);
+    if (dir == "." || !is_within(resolved, root))
+        return "output '" + path + "' leads outside the working directory";
+    return "output '" + path + "' is reached through a symbolic link or a file";
+}
+
+void capture(const BlobStore &blobs, const std::string &path, const std::string &store_dir,
+             std::vector<OutputRecord> &out) {
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0)
         throw Error(errno_message("cannot read output '" + path + "'", errno));
@@ -51,7 +105,8 @@ void capture(const BlobStore &blobs, const std::string &path, std::vector<Output
         record.mode = st.st_mode & 0777;
         out.push_back(std::move(record));
         for (const auto &name : sorted_children(path))
-            capture(blobs, path + "/" + name, out);
+            if (std::string child = path + "/" + name; child != store_dir)
+                capture(blobs, child, store_dir, out); // the store holds no output of CMD's
     } else if (S_ISREG(st.st_mode)) {
         record.type = OutputType::file;
         record.executable = (st.st_mode & S_IXUSR) != 0;
@@ -68,91 +123,6 @@ mode_t current_umask() {
     mode_t mask = ::umask(0);
     ::umask(mask);
     return mask;
-}
-
-std::string parent_of(const std::string &path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-std::string working_directory() {
-    char cwd[PATH_MAX];
-    if (!::getcwd(cwd, sizeof cwd))
-        throw Error(errno_message("cannot find the working directory", errno));
-    return cwd;
-}
-
-// Whether the directory of `path`, as far as it exists, is the working
-// directory `root` (as getcwd() spells it) or below it: a symlinked directory
-// on the way must not let a restore write, or create directories, outside it.
-// Capture asks the same, so that nothing is stored that restore would refuse.
-bool leads_outside(const std::string &path, const std::string &root) {
-    std::string dir = parent_of(path);
-    char resolved[PATH_MAX];
-    while (!::realpath(dir.c_str(), resolved)) {
-        if (errno != ENOENT || dir == ".")
-            throw Error(
-                errno_message("cannot resolve the directory of output '" + path + "'", errno));
-        dir = parent_of(dir); // created by restore: inside if its parent is
-    }
-    std::string real = resolved;
-    return real != root && !real.starts_with(root == "/" ? root : root + "/");
-}
-
-std::string outside_message(const std::string &path) {
-    return "output '" + path + "' leads outside the working directory";
-}
-
-// A directory where a file or link is restored goes first: rename cannot replace it.
-void remove_directory_at(const std::string &path) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        remove_tree(path);
-}
-
-void restore_file(const BlobStore &blobs, const OutputRecord &record, mode_t mask) {
-    TempFile tmp(parent_of(record.path) + "/.fleche-restore");
-    if (blobs.read_unverified(record.blob, tmp.fd()) != record.blob)
-        throw BlobCorrupt("blob '" + blobs.path_of(record.blob) + "' does not match its digest");
-    ::fchmod(tmp.fd(), record.mode ? *record.mode : (record.executable ? 0777 : 0666) & ~mask);
-    remove_directory_at(record.path);
-    tmp.commit(record.path);
-}
-
-void restore_symlink(const OutputRecord &record) {
-    std::string tmp = parent_of(record.path) + "/.fleche-link." + std::to_string(::getpid());
-    ::unlink(tmp.c_str());
-    if (::symlink(record.target.c_str(), tmp.c_str()) != 0)
-        throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
-    remove_directory_at(record.path);
-    if (::rename(tmp.c_str(), record.path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw Error(errno_message("cannot restore link '" + record.path + "'", err));
-    }
-}
-
-void restore_directory(const OutputRecord &record, bool top) {
-    struct stat st;
-    bool exists = ::lstat(record.path.c_str(), &st) == 0;
-    if (exists && (top || !S_ISDIR(st.st_mode))) {
-        // A declared directory is replaced whole, so that no file that the
-        // stored run did not produce survives in it.
-        remove_tree(record.path);
-        exists = false;
-    }
-    // Private until its mode is set, once what it holds is written (a 0555
-    // directory cannot be written into).
-    if (!exists && ::mkdir(record.path.c_str(), record.mode ? 0700 : 0777) != 0)
-        throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
-}
-
-// Deepest first: a parent without search permission would keep us from
-// reaching its children.
-void set_directory_modes(const std::vector<const OutputRecord *> &directories) {
-    for (auto it = directories.rbegin(); it != directories.rend(); ++it)
-        if ((*it)->mode && ::chmod((*it)->path.c_str(), *(*it)->mode) != 0)
-            throw Error(errno_message("cannot restore the mode of '" + (*it)->path + "'", errno));
 }
 
 } // namespace
@@ -176,9 +146,16 @@ std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
             paths.insert(key::normalize_path(match));
     }
     std::string root = working_directory();
+    std::string store_dir = store_beneath(blobs, root);
+    Fd here(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     for (const auto &path : paths) {
-        if (leads_outside(path, root)) {
-            warn(outside_message(path) + "; not storing");
+        // Nothing is stored that restore would refuse.
+        if (!here || !is_beneath_path(path) || !open_beneath(here.get(), parent_of(path))) {
+            warn(refusal(path, root) + "; not storing");
+            return std::nullopt;
+        }
+        if (!store_dir.empty() && is_within(path, store_dir)) {
+            warn("output '" + path + "' is in the store (FLECHE_DIR); not storing");
             return std::nullopt;
         }
     }
@@ -189,39 +166,177 @@ std::optional<std::vector<OutputRecord>> capture_outputs(const BlobStore &blobs,
             return r.type == OutputType::directory && path.starts_with(r.path + "/");
         });
         if (!covered)
-            capture(blobs, path, records);
+            capture(blobs, path, store_dir, records);
     }
     return records;
 }
 
 namespace {
 
+// What every step of one restore needs: where it is, what it must leave alone.
+struct Restore {
+    const BlobStore &blobs;
+    std::string root;     // the working directory, as getcwd() spells it
+    Fd here;              // the same, open: everything resolves beneath it
+    struct stat store_st; // never removed nor replaced
+    const struct stat *keep = nullptr;
+    mode_t mask = 0; // for entries stored before modes were
+    Interruption &interruption;
+};
+
+// The directory of one output, resolved beneath the working directory; one
+// per thread, remembering the last one (siblings share it).
+class Parent {
+  public:
+    // Throws Error when the directory is not reachable without leaving the
+    // tree or following a symbolic link. `create`: make what is missing.
+    int open(const Restore &restore, const std::string &path, bool create) {
+        std::string dir = parent_of(path);
+        if (!fd_ || dir != dir_) {
+            fd_ = open_beneath(restore.here.get(), dir, create);
+            if (!fd_)
+                throw Error(refusal(path, restore.root) + "; not restored");
+            dir_ = std::move(dir);
+        }
+        return fd_.get();
+    }
+
+  private:
+    std::string dir_;
+    Fd fd_;
+};
+
+// The outputs that an entry lists make a tree: each path beneath the
+// working directory, at most once, and beneath no file or link of its own
+// (rows "b" link and "b/f" file would write through the link). Checked
+// before anything is written, so that a tampered entry is refused whole.
+void check_manifest(const std::vector<OutputRecord> &outputs, const std::string &root,
+                    const std::string &store_dir) {
+    std::map<std::string_view, OutputType> types;
+    for (const auto &record : outputs) {
+        if (!is_beneath_path(record.path))
+            throw Error(refusal(record.path, root) + "; not restored");
+        if (!types.emplace(record.path, record.type).second)
+            throw Error("output '" + record.path + "' is listed twice; not restored");
+        if (!store_dir.empty() && is_within(record.path, store_dir))
+            throw Error("output '" + record.path + "' is in the store (FLECHE_DIR); not restored");
+    }
+    for (const auto &record : outputs) {
+        for (std::string dir = parent_of(record.path); dir != "."; dir = parent_of(dir)) {
+            auto it = types.find(dir);
+            if (it != types.end() && it->second != OutputType::directory)
+                throw Error("output '" + record.path + "' is listed beneath '" + dir +
+                            "', which is not a directory; not restored");
+        }
+    }
+}
+
+void remove_directory_at(const Restore &restore, int dir, const std::string &name) {
+    struct stat st;
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        remove_tree_at(dir, name, restore.keep);
+}
+
+// Written beside its destination, hashed as it is written, renamed into
+// place only when the digest matches: one pass over the data.
+void restore_file(const Restore &restore, Parent &parent, const OutputRecord &record) {
+    int dir = parent.open(restore, record.path, false);
+    std::string name = leaf_of(record.path);
+    TempFile tmp(dir, ".fleche-restore");
+    std::string digest = restore.blobs.read_unverified(record.blob, [&](const char *p, size_t n) {
+        restore.interruption.check();
+        if (!write_all(tmp.fd(), p, n))
+            throw Error(errno_message("cannot write '" + record.path + "'", errno));
+    });
+    if (digest != record.blob)
+        throw BlobCorrupt("blob '" + restore.blobs.path_of(record.blob) +
+                          "' does not match its digest");
+    ::fchmod(tmp.fd(),
+             record.mode ? *record.mode : (record.executable ? 0777 : 0666) & ~restore.mask);
+    test_hook("restore-written");
+    restore.interruption.check();
+    remove_directory_at(restore, dir, name);
+    tmp.commit(name);
+}
+
+void restore_symlink(const Restore &restore, Parent &parent, const OutputRecord &record) {
+    int dir = parent.open(restore, record.path, false);
+    std::string name = leaf_of(record.path);
+    std::string tmp = ".fleche-link." + std::to_string(::getpid());
+    ::unlinkat(dir, tmp.c_str(), 0);
+    if (::symlinkat(record.target.c_str(), dir, tmp.c_str()) != 0)
+        throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
+    remove_directory_at(restore, dir, name);
+    if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) {
+        int err = errno;
+        ::unlinkat(dir, tmp.c_str(), 0);
+        throw Error(errno_message("cannot restore link '" + record.path + "'", err));
+    }
+}
+
+void restore_directory(const Restore &restore, Parent &parent, const OutputRecord &record,
+                       bool top) {
+    int dir = parent.open(restore, record.path, top);
+    std::string name = leaf_of(record.path);
+    struct stat st;
+    bool exists = ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && (top || !S_ISDIR(st.st_mode))) {
+        // A declared directory is replaced whole, so that no file that the
+        // stored run did not produce survives in it (but the store does).
+        remove_tree_at(dir, name, restore.keep);
+        exists = ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+    // Private until its mode is set, once what it holds is written (a 0555
+    // directory cannot be written into).
+    if (!exists && ::mkdirat(dir, name.c_str(), record.mode ? 0700 : 0777) != 0)
+        throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
+}
+
+// Deepest first: a parent without search permission would keep us from
+// reaching its children. Each is opened as it was made, never through a link.
+void set_directory_modes(const Restore &restore,
+                         const std::vector<const OutputRecord *> &directories) {
+    Parent parent;
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+        const OutputRecord &record = **it;
+        if (!record.mode)
+            continue;
+        int dir = parent.open(restore, record.path, false);
+        Fd fd(::openat(dir, leaf_of(record.path).c_str(),
+                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd || ::fchmod(fd.get(), *record.mode) != 0)
+            throw Error(errno_message("cannot restore the mode of '" + record.path + "'", errno));
+    }
+}
+
 // Above this many bytes, files are restored on one thread per core: reading
 // a blob back is bound by SHA-256, which runs on one core per file.
 constexpr uint64_t parallel_threshold = 8 << 20;
 
-void restore_files(const BlobStore &blobs, const std::vector<const OutputRecord *> &files,
-                   mode_t mask) {
+void restore_files(const Restore &restore, const std::vector<const OutputRecord *> &files) {
     uint64_t bytes = 0;
     for (const auto *file : files)
         bytes += file->size;
     size_t threads = std::min<size_t>(std::thread::hardware_concurrency(), files.size());
     if (threads < 2 || bytes < parallel_threshold) {
+        Parent parent;
         for (const auto *file : files)
-            restore_file(blobs, *file, mask);
+            restore_file(restore, parent, *file);
         return;
     }
     std::atomic<size_t> next{0};
     std::mutex failure_mutex;
     std::exception_ptr failure;
     auto work = [&] {
+        Parent parent;
         for (size_t i; (i = next++) < files.size();) {
             try {
-                restore_file(blobs, *files[i], mask);
+                restore_file(restore, parent, *files[i]);
             } catch (...) {
                 std::lock_guard lock(failure_mutex);
                 if (!failure)
                     failure = std::current_exception();
+                next = files.size(); // the others finish the file they are at
             }
         }
     };
@@ -237,39 +352,53 @@ void restore_files(const BlobStore &blobs, const std::vector<const OutputRecord 
 } // namespace
 
 void restore_outputs(const BlobStore &blobs, const std::vector<OutputRecord> &outputs) {
+    if (outputs.empty())
+        return;
     // Only entries stored before modes were need the umask (two syscalls).
     bool modeless = std::any_of(outputs.begin(), outputs.end(), [](const OutputRecord &r) {
         return r.type == OutputType::file && !r.mode;
     });
-    mode_t mask = modeless ? current_umask() : 0;
-    std::string root = working_directory();
+    // Declared first, so that it acts on a signal only once every temporary
+    // file below is gone.
+    Interruption interruption;
+    Restore restore{.blobs = blobs,
+                    .root = working_directory(),
+                    .here = Fd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)),
+                    .store_st = {},
+                    .mask = modeless ? current_umask() : 0,
+                    .interruption = interruption};
+    if (!restore.here)
+        throw Error(errno_message("cannot open the working directory", errno));
+    if (::stat(blobs.root().c_str(), &restore.store_st) == 0)
+        restore.keep = &restore.store_st;
+    check_manifest(outputs, restore.root, store_beneath(blobs, restore.root));
     std::set<std::string> directories;
     std::vector<const OutputRecord *> restored_directories;
     std::vector<const OutputRecord *> files; // after every directory exists
+    Parent parent;
     for (const auto &record : outputs) {
-        std::string parent = parent_of(record.path);
-        bool top = directories.count(parent) == 0;
-        if (top) {
-            if (leads_outside(record.path, root))
-                throw Error(outside_message(record.path) + "; not restored");
-            make_directories(parent);
-        }
+        bool top = directories.count(parent_of(record.path)) == 0;
         switch (record.type) {
         case OutputType::directory:
-            restore_directory(record, top);
+            restore_directory(restore, parent, record, top);
             directories.insert(record.path);
             restored_directories.push_back(&record);
             break;
         case OutputType::file:
+            if (top)
+                parent.open(restore, record.path, true); // made before the threads start
             files.push_back(&record);
             break;
         case OutputType::symlink:
-            restore_symlink(record);
+            if (top)
+                parent.open(restore, record.path, true);
+            restore_symlink(restore, parent, record);
             break;
         }
+        interruption.check();
     }
-    restore_files(blobs, files, mask);
-    set_directory_modes(restored_directories);
+    restore_files(restore, files);
+    set_directory_modes(restore, restored_directories);
 }
 
 } // namespace fleche::store

@@ -2,7 +2,9 @@
 
 #include "util/error.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
@@ -35,21 +37,48 @@ std::pair<std::string, Fd> make_temp_file(const std::string &prefix) {
     return {path, Fd(fd)};
 }
 
-TempFile::TempFile(const std::string &prefix) {
+TempFile::TempFile(const std::string &prefix) : dir_(AT_FDCWD) {
     auto [path, fd] = make_temp_file(prefix);
     path_ = std::move(path);
     fd_ = std::move(fd);
 }
 
+TempFile::TempFile(int dir, const std::string &name) : dir_(dir) {
+    // mkostemp's six letters, at a directory fd (glibc has no mkostempat).
+    // Unique is enough (O_EXCL settles a collision): whoever can guess them
+    // can write in the directory anyway.
+    static constexpr char letters[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static std::atomic<uint64_t> counter{0};
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        uint64_t seed =
+            (static_cast<uint64_t>(::getpid()) << 24) ^ counter++ ^
+            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        std::string path = name + ".";
+        for (int i = 0; i < 6; ++i, seed /= sizeof letters - 1)
+            path += letters[seed % (sizeof letters - 1)];
+        int fd =
+            ::openat(dir, path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            path_ = std::move(path);
+            fd_ = Fd(fd);
+            return;
+        }
+        if (errno != EEXIST)
+            throw Error(errno_message("cannot create a temporary file for '" + name + "'", errno));
+    }
+    throw Error("cannot create a temporary file for '" + name + "': all names taken");
+}
+
 TempFile::~TempFile() {
-    if (!committed_)
-        ::unlink(path_.c_str());
+    if (!committed_ && !path_.empty())
+        ::unlinkat(dir_, path_.c_str(), 0);
 }
 
 void TempFile::commit(const std::string &target) {
     if (::close(fd_.release()) != 0)
         throw Error(errno_message("cannot write '" + path_ + "'", errno));
-    if (::rename(path_.c_str(), target.c_str()) != 0)
+    if (::renameat(dir_, path_.c_str(), dir_, target.c_str()) != 0)
         throw Error(errno_message("cannot move '" + path_ + "' to '" + target + "'", errno));
     committed_ = true;
 }

@@ -23,6 +23,10 @@ class TempFile {
   public:
     // Creates "<prefix>.XXXXXX". Throws Error.
     explicit TempFile(const std::string &prefix);
+    // Creates "<name>.XXXXXX" in the directory open as `dir` (kept open by
+    // the caller until this is destroyed), without following a symbolic link;
+    // commit() renames within that directory. Throws Error.
+    TempFile(int dir, const std::string &name);
     ~TempFile();
     TempFile(const TempFile &) = delete;
     TempFile &operator=(const TempFile &) = delete;
@@ -33,6 +37,7 @@ class TempFile {
     void commit(const std::string &target);
 
   private:
+    int dir_; // AT_FDCWD, or the directory `path_` is relative to
     std::string path_;
     Fd fd_;
     bool committed_ = false;

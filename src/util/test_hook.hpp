@@ -24,8 +24,10 @@
 // index-moved-aside and index-rebuilt (see index_open.hpp), migrate-entry
 // (before each entry file written by the migration of a 0.1 store),
 // log-chunk (the log's recorder, usually on its own thread, is about to
-// encode a piece of CMD's output).
-// Unset variables cost one getenv per point, and only on the store path.
+// encode a piece of CMD's output), restore-written (a hit has written and
+// checked a restored file's temporary copy, not yet renamed it into place).
+// Unset variables cost one getenv per point: on the store path, and once per
+// file a hit restores.
 //
 //   FLECHE_TEST_RACY_NS=N            the stat cache's racy window is N ns
 //                                    instead of 2 s, so that a test can have

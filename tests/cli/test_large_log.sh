@@ -52,6 +52,22 @@ with open(sys.argv[1], "r+b") as f:
     cmp "$AUX/big.bin" r2.out || fail "the repaired entry replays other bytes"
 }
 
+# show streams a log: its memory does not grow with the log (it held the
+# whole log, twice over, once).
+case_show_streams_in_bounded_memory() {
+    [[ -x /usr/bin/time ]] || skip "no /usr/bin/time (apt-get install time)"
+    make_counted huge 'yes 0123456789abcdef | head -c $((300 << 20))'
+    fl run -- ./huge >/dev/null
+    local key rss
+    key=$(fl digest -- ./huge)
+    /usr/bin/time -f %M -o rss.kb "$FLECHE_BIN" show --stdout "$key" | cksum >got.sum
+    head -c $((300 << 20)) < <(yes 0123456789abcdef) | cksum >want.sum
+    assert_file_eq want.sum got.sum "show --stdout of a 300 MiB log"
+    rss=$(tail -n 1 rss.kb)
+    ((rss < 64 << 10)) || fail "show --stdout of a 300 MiB log took $rss KiB"
+}
+
 run_case replayed_byte_for_byte case_replayed_byte_for_byte
 run_case damaged_blob_is_a_miss case_damaged_blob_is_a_miss
+run_case show_streams_in_bounded_memory case_show_streams_in_bounded_memory
 finish
