@@ -10,6 +10,7 @@
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/output_files.hpp"
+#include "store/storing_lock.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
@@ -139,9 +140,10 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     return {};
 }
 
-void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
+void trim_store_if_due(const store::Store &store, const store::Entry &entry,
+                       const store::Limits &limits) {
     try {
-        store::start_gc_if_due(store, limits);
+        store::start_gc_if_due(store, entry, limits);
     } catch (const Error &e) {
         warn(std::string(e.what()) + "; the store is not trimmed");
     }
@@ -149,6 +151,7 @@ void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
 
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
                   const exec::RunResult &result, const RunOptions &options) {
+    store::StoringGuard storing(store); // gc spares our blobs until the entry names them
     log.finish();
     if (!log.usable())
         return; // nothing to store: no output blob either
@@ -168,7 +171,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     test_hook("stored");
     store::HitLog(store.dir()).fold(store.index()); // we write the index anyway
     store.index().checkpoint(); // hits that follow open an index with an empty WAL
-    trim_store_if_due(store, options.limits);
+    trim_store_if_due(store, entry, options.limits);
 }
 
 // A stored run is counted with the entry; this counts one that was not.
