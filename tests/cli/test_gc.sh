@@ -300,6 +300,45 @@ case_no_limits_no_automatic_gc() {
     [[ ! -e "$FLECHE_DIR/gc.stamp" ]] || fail "gc started without limits"
 }
 
+# gc killed (SIGKILL) at each of its kill points: the store stays consistent,
+# every entry either replays its exact bytes or is stored again, and the next
+# gc finishes the job.
+GC_POINTS=(gc-measured@1 gc-evict gc-evicted gc-blob-removed@1 gc-blob-removed@2 gc-temp-removed
+    gc-lock-removed gc-compact gc-compacted gc-measured@2)
+case_gc_kill_points() {
+    make_counted gen 'head -c 30000 /dev/urandom >out.bin; echo "made $1"'
+    local point n=0 i
+    for point in "${GC_POINTS[@]}"; do
+        n=$((n + 1))
+        export FLECHE_DIR=$AUX/store.$n
+        for i in 1 2 3 4; do
+            fl run -o out.bin -- ./gen $i >/dev/null
+            cp out.bin "want.$n.$i"
+        done
+        echo x >"$FLECHE_DIR/tmp/blob.stale" && touch -d '2 hours ago' "$FLECHE_DIR/tmp/blob.stale"
+        capture k env FLECHE_TEST_KILL_POINT=$point "$FLECHE_BIN" gc --max-size $(($(du_store) - 60000))
+        assert_eq 137 "$RC" "$point: gc was killed"
+        capture v fl verify
+        assert_eq 0 "$RC" "$point: verify after the kill: $(cat v.out)"
+        for i in 1 2 3 4; do
+            rm -f out.bin
+            if fl has -o out.bin -- ./gen $i; then
+                local before
+                before=$(runs gen)
+                capture r fl run -o out.bin -- ./gen $i
+                assert_runs gen "$before" "$point: entry $i was kept: a hit"
+                assert_file_eq "want.$n.$i" out.bin "$point: entry $i replays its bytes"
+            else
+                capture r fl run -o out.bin -- ./gen $i
+                assert_exit 0 fl has -o out.bin -- ./gen $i
+            fi
+            assert_file_content r.out "made $i"$'\n'
+        done
+        fl gc --max-size $(($(du_store) - 60000)) >/dev/null
+        assert_exit 0 fl verify
+    done
+}
+
 # Every flag of gc and verify is in --help, the man page, the README and the
 # three completions.
 case_flags_documented() {
@@ -333,6 +372,7 @@ run_case gc_spares_blobs_before_their_entry case_gc_spares_blobs_before_their_en
 run_case gc_spares_blob_of_entry_being_stored case_gc_spares_blob_of_entry_being_stored
 run_case gc_spares_blob_being_renamed case_gc_spares_blob_being_renamed
 run_case gc_spares_blob_stored_again case_gc_spares_blob_stored_again
+run_case gc_kill_points case_gc_kill_points
 run_case hit_does_not_wait_for_gc case_hit_does_not_wait_for_gc
 run_case automatic_gc_when_size_crossed case_automatic_gc_when_size_crossed
 run_case automatic_gc_when_age_crossed case_automatic_gc_when_age_crossed
