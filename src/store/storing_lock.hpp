@@ -9,8 +9,11 @@
 // never waits long. When a storing run releases the lock it appends one byte
 // to the lock file: the file's size counts the runs that stored since gc last
 // emptied it, and tells gc, cheaply and exactly, whether entries it has not
-// seen may now reference its candidates (see gc.cpp sweep_orphans). A hit
-// never takes this lock.
+// seen may now reference its candidates (see gc.cpp sweep_orphans): it then
+// reads the blobs of the entries last used since it started, which covers
+// them because an entry stored under the guard is given its last use after
+// the guard was taken (engine/record_run.cpp make_entry). A hit never takes
+// this lock.
 #pragma once
 
 #include "store/store.hpp"
