@@ -51,9 +51,8 @@ std::string summary(const store::GcResult &r, bool dry_run) {
         format_size(r.blob_bytes + r.temp_bytes) + "\n";
     text += std::string(dry_run ? "would keep " : "kept ") + plural(r.kept_entries, "entry") +
             " in " + format_size(r.kept_bytes) + " of blobs\n";
-    if (r.recent_blobs)
-        text += "kept " + plural(r.recent_blobs, "unreferenced blob") +
-                " written in the last 10 minutes: a run may be storing them\n";
+    if (r.store_bytes)
+        text += "the store takes " + format_size(r.store_bytes) + " on disk\n";
     return text;
 }
 
@@ -64,9 +63,12 @@ int gc(const GcOptions &options) {
     if (options.automatic) {
         Fd lock = store::try_lock_gc(store);
         if (lock)
-            store::collect_garbage(store, limits, false, nullptr);
+            store::collect_garbage(store, store::auto_gc_limits(limits), false, nullptr);
         return 0;
     }
+    Fd lock; // after an automatic gc in progress
+    if (!options.dry_run)
+        lock = store::lock_gc(store);
     store::Report verbose;
     if (options.verbose)
         verbose = [](const std::string &line) { write_all(STDOUT_FILENO, line + "\n"); };
@@ -78,37 +80,40 @@ int gc(const GcOptions &options) {
 
 Subcommand gc_command(const CommandWords &) {
     auto options = std::make_shared<GcOptions>();
-    return {
-        .name = "gc",
-        .description = "Evict least recently used entries beyond the limits, then remove unused "
-                       "files",
-        .footer = "Limits default to FLECHE_MAX_SIZE and FLECHE_MAX_AGE. Blobs, temporary files "
-                  "and\nlocks that no entry or run uses are removed in any case.\n",
-        .options =
-            {
-                {.names = "--max-size",
-                 .help = "Keep at most this much (as 500M, 20G)",
-                 .target = &options->max_size,
-                 .type_name = "SIZE"},
-                {.names = "--max-age",
-                 .help = "Evict entries unused for this long (as 30d)",
-                 .target = &options->max_age,
-                 .type_name = "DURATION"},
-                {.names = "--max-entries",
-                 .help = "Keep at most this many entries",
-                 .target = &options->max_entries,
-                 .type_name = "N",
-                 .non_negative = true},
-                {.names = "--dry-run",
-                 .help = "Say what would be removed, remove nothing",
-                 .target = &options->dry_run},
-                {.names = "-v,--verbose",
-                 .help = "List every entry and file removed",
-                 .target = &options->verbose},
-                // started by run, see auto_gc.hpp
-                {.names = "--auto", .help = "", .target = &options->automatic, .hidden = true},
-            },
-        .action = [options] { return gc(*options); }};
+    return {.name = "gc",
+            .description =
+                "Evict least recently used entries beyond the limits, then remove unused "
+                "files",
+            .footer = "Limits default to [store] max_size and max_age (FLECHE_MAX_SIZE, "
+                      "FLECHE_MAX_AGE).\nThe size is the whole store on disk, as `du -s -B1 STORE` "
+                      "counts it: when gc\nreturns, the store is at most --max-size. Blobs, "
+                      "temporary files and locks\nthat no entry or run uses are removed in any "
+                      "case, at once: a run that is\nstoring is protected by a lock, not by age.\n",
+            .options =
+                {
+                    {.names = "--max-size",
+                     .help = "Leave the store at most this large on disk (as 500M, 20G)",
+                     .target = &options->max_size,
+                     .type_name = "SIZE"},
+                    {.names = "--max-age",
+                     .help = "Evict entries unused for this long (as 30d)",
+                     .target = &options->max_age,
+                     .type_name = "DURATION"},
+                    {.names = "--max-entries",
+                     .help = "Keep at most this many entries",
+                     .target = &options->max_entries,
+                     .type_name = "N",
+                     .non_negative = true},
+                    {.names = "--dry-run",
+                     .help = "Say what would be removed, remove nothing",
+                     .target = &options->dry_run},
+                    {.names = "-v,--verbose",
+                     .help = "List every entry and file removed",
+                     .target = &options->verbose},
+                    // started by run, see auto_gc.hpp
+                    {.names = "--auto", .help = "", .target = &options->automatic, .hidden = true},
+                },
+            .action = [options] { return gc(*options); }};
 }
 
 } // namespace fleche::cli

@@ -12,6 +12,7 @@
 #include "store/hit_log.hpp"
 #include "store/local_storage.hpp"
 #include "store/output_files.hpp"
+#include "store/storing_lock.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/test_hook.hpp"
@@ -92,9 +93,10 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     return {};
 }
 
-void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
+void trim_store_if_due(const store::Store &store, const store::Entry &entry,
+                       const store::Limits &limits) {
     try {
-        store::start_gc_if_due(store, limits);
+        store::start_gc_if_due(store, entry, limits);
     } catch (const Error &e) {
         warn(std::string(e.what()) + "; the store is not trimmed");
     }
@@ -102,6 +104,7 @@ void trim_store_if_due(const store::Store &store, const store::Limits &limits) {
 
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
                   const exec::RunResult &result, const RunOptions &options) {
+    store::StoringGuard storing(store); // gc spares our blobs until the entry names them
     log.finish();
     if (!log.usable())
         return; // nothing to store: no output blob either
@@ -127,7 +130,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
         }
         index->checkpoint(); // later opens of the index have an empty WAL to scan
     }
-    trim_store_if_due(store, options.limits);
+    trim_store_if_due(store, entry, options.limits);
 }
 
 // A stored run is counted with the entry; this counts one that was not.

@@ -1,15 +1,27 @@
 // Garbage collection: evict entries least recently used first (globally,
-// across all shards), then delete blobs that no entry references, then stale
-// temporary files and leftover lock files.
+// across all shards) until the store fits its limits, then delete blobs that
+// no entry references, then stale temporary files and leftover lock files.
 //
-// Order of operations with concurrent runs: a run renames its blobs into
-// objects/ before it commits the index row that names them, so for a moment
-// a needed blob looks like an orphan. gc therefore never deletes an orphan
-// blob younger than blob_grace_ns (BlobWriter::commit always renames a
-// freshly written file, even over an existing blob, so a blob that a run has
-// just stored again is young too). To close the gap between looking at a
-// blob and deleting it, gc first renames the orphan into tmp/, looks at the
-// mtime of what it moved, and moves it back if a run has just rewritten it.
+// --max-size is the size of the whole store on disk as `du -s -B1` measures
+// it (see disk_usage.hpp): blobs, entry files, the index and its WAL, tmp/,
+// locks/, hits.log. gc plans the eviction from one measurement, evicts,
+// sweeps, compacts the index (checkpoint, and VACUUM when it holds free
+// pages), measures again and evicts more while the store is still over the
+// limit, so that when it returns the store is at most the limit (unless what
+// is left is only what no gc may remove: the empty layout and the files of
+// runs in progress).
+//
+// Orphans go at once, with no grace period: a run that is storing holds the
+// shared side of the storing lock, and gc deletes orphans only under its
+// exclusive side, in short batches, after re-reading the entries stored since
+// its snapshot whenever a storing run finished in between (see
+// storing_lock.hpp). The caller holds the gc lock (auto_gc.hpp try_lock_gc or
+// lock_gc): one gc at a time.
+//
+// Kill points (util/test_hook.hpp): gc-evict (before the eviction's
+// transaction), gc-evicted (after it), gc-blob-removed (after each orphan
+// blob), gc-temp-removed, gc-lock-removed, gc-compact (before compacting the
+// index), gc-compacted, gc-measured (after each measurement of the store).
 #pragma once
 
 #include "store/limits.hpp"
@@ -22,26 +34,26 @@
 
 namespace fleche::store {
 
-inline constexpr int64_t blob_grace_ns = 10 * 60 * 1000000000ll;
 inline constexpr int64_t stale_temp_ns = 60 * 60 * 1000000000ll;
 
 struct GcResult {
     size_t entries = 0;      // evicted
     size_t blobs = 0;        // orphan blobs deleted...
     uint64_t blob_bytes = 0; // ...and their size on disk
-    size_t recent_blobs = 0; // orphans kept by the grace period
     size_t temps = 0;
     uint64_t temp_bytes = 0;
     size_t locks = 0;
     size_t kept_entries = 0;
-    uint64_t kept_bytes = 0; // blobs left on disk
+    uint64_t kept_bytes = 0;  // blobs left on disk
+    uint64_t store_bytes = 0; // the whole store on disk when gc returned (0: not measured)
 };
 
 using Report = std::function<void(const std::string &)>;
 
 // Which of `entries` (most recently used first) to evict so that the rest
 // fits the limits; returns their positions. `blob_size` gives a blob's size
-// on disk (a blob shared by entries counts once).
+// on disk (a blob shared by entries counts once); each entry's own_bytes
+// count too.
 std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
                                   const std::function<uint64_t(const std::string &)> &blob_size,
                                   const Limits &limits, int64_t now_ns);
@@ -50,8 +62,9 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
 // per entry, blob, temporary file and lock removed. Throws Error.
 GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const Report &verbose);
 
-// Removes one orphan blob unless it was rewritten within the grace period
-// (see above); returns whether it was removed.
+// For verify --repair, which does not hold the storing lock: removes one
+// orphan blob unless it was rewritten in the last 10 minutes (a run may be
+// storing it); returns whether it was removed.
 bool remove_orphan_blob(const Store &store, const BlobFile &blob, int64_t now_ns);
 
 // Stale files under tmp/ and lock files that nobody holds, removed (or

@@ -32,6 +32,19 @@ std::vector<EntryRef> list_entries(Index &index) {
     return entries;
 }
 
+void add_blobs_used_since(Index &index, int64_t since_ns, std::unordered_set<std::string> &blobs) {
+    Database &db = index.database();
+    Statement logs(db, "SELECT log_blob FROM entries WHERE last_use_ns >= ?");
+    logs.bind(1, since_ns);
+    while (logs.step())
+        blobs.insert(logs.text(0));
+    Statement outputs(db, "SELECT blob FROM outputs WHERE blob IS NOT NULL AND key IN "
+                          "(SELECT key FROM entries WHERE last_use_ns >= ?)");
+    outputs.bind(1, since_ns);
+    while (outputs.step())
+        blobs.insert(outputs.text(0));
+}
+
 std::vector<BlobFile> list_blob_files(const std::string &store_dir) {
     std::vector<BlobFile> blobs;
     std::string objects = store_dir + "/objects";

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace fleche::store {
@@ -15,10 +16,15 @@ struct EntryRef {
     std::string command;
     int64_t last_use_ns = 0;
     std::vector<std::string> blobs; // the log first, then output files
+    uint64_t own_bytes = 0;         // besides blobs: its entry file, its index rows (gc)
 };
 
 // Every entry of the index, most recently used first. Throws Error.
 std::vector<EntryRef> list_entries(Index &index);
+
+// Adds to `blobs` those of the entries last used at or after `since_ns`
+// (gc: what entries stored since its snapshot reference). Throws Error.
+void add_blobs_used_since(Index &index, int64_t since_ns, std::unordered_set<std::string> &blobs);
 
 struct BlobFile {
     std::string digest; // from its name

@@ -31,7 +31,7 @@ std::optional<Digest> digest_of_hex(const std::string &hex) {
 StatCache::StatCache(const std::string &store_dir) {
     if (!store_dir.empty()) {
         tmp_dir_ = store_dir + "/tmp";
-        file_ = std::make_unique<StatCacheFile>(store_dir + "/stat-cache");
+        file_ = std::make_unique<StatCacheFile>(store_dir + "/" + stat_cache_file_name);
     }
 }
 

@@ -16,6 +16,9 @@
 
 namespace fleche::store {
 
+// In the store directory.
+inline constexpr const char *stat_cache_file_name = "stat-cache";
+
 class StatCache : public key::DigestCache {
   public:
     // `store_dir` empty (no store): it only remembers for this process.

@@ -1,9 +1,13 @@
-// The file-level half of gc: orphan blobs, stale temporary files, leftover
-// locks (see gc.hpp for why each removal is safe next to running stores).
+// The file-level half of gc: stale temporary files, leftover locks, and
+// verify --repair's orphan blobs (see gc.hpp for why each removal is safe
+// next to running stores).
 #include "store/gc.hpp"
+
+#include "store/storing_lock.hpp"
 
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/test_hook.hpp"
 #include "util/units.hpp"
 
 #include <fcntl.h>
@@ -15,6 +19,10 @@
 namespace fleche::store {
 
 namespace {
+
+// verify --repair does not take the storing lock (gc.hpp): it spares young
+// orphans instead.
+constexpr int64_t repair_grace_ns = 10 * 60 * 1000000000ll;
 
 int64_t mtime_ns(const struct stat &st) {
     return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -30,6 +38,7 @@ void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result
             continue;
         if (!dry_run && ::unlink(path.c_str()) != 0)
             continue;
+        test_hook("gc-temp-removed");
         ++result.temps;
         result.temp_bytes += static_cast<uint64_t>(st.st_size);
         if (verbose)
@@ -40,16 +49,21 @@ void sweep_temps(const Store &store, bool dry_run, int64_t now, GcResult &result
 
 // A lock file that we can lock is not in use. KeyLock re-checks after locking
 // that its file is still the one at the path, so removing it here cannot let
-// two identical runs both believe they hold the lock.
+// two identical runs both believe they hold the lock. The storing lock stays:
+// a run that opened it just before an unlink would lock a file gc no longer
+// sees.
 void sweep_locks(const Store &store, bool dry_run, GcResult &result, const Report &verbose) {
     std::string dir = store.dir() + "/locks";
     for (const auto &name : directory_entries(dir)) {
         std::string path = dir + "/" + name;
+        if (path == storing_lock_path(store.dir()))
+            continue;
         Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
         if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
             continue;
         if (!dry_run && ::unlink(path.c_str()) != 0)
             continue;
+        test_hook("gc-lock-removed");
         ++result.locks;
         if (verbose)
             verbose(std::string(dry_run ? "would remove" : "removed") + " unused lock " + path);
@@ -59,13 +73,13 @@ void sweep_locks(const Store &store, bool dry_run, GcResult &result, const Repor
 } // namespace
 
 bool remove_orphan_blob(const Store &store, const BlobFile &blob, int64_t now) {
-    if (blob.mtime_ns >= now - blob_grace_ns)
+    if (blob.mtime_ns >= now - repair_grace_ns)
         return false;
     std::string aside = store.tmp_dir() + "/gc." + std::to_string(::getpid()) + "." + blob.digest;
     if (::rename(blob.path.c_str(), aside.c_str()) != 0)
         return false; // gone already (another gc)
     struct stat st;
-    if (::lstat(aside.c_str(), &st) == 0 && mtime_ns(st) >= now - blob_grace_ns) {
+    if (::lstat(aside.c_str(), &st) == 0 && mtime_ns(st) >= now - repair_grace_ns) {
         // A run stored this blob again after we listed it: put it back.
         ::rename(aside.c_str(), blob.path.c_str());
         return false;

@@ -1,5 +1,6 @@
 #include "scratch_dir.hpp"
 #include "store/gc.hpp"
+#include "store/usage_estimate.hpp"
 
 #include <doctest/doctest.h>
 
@@ -63,4 +64,39 @@ TEST_CASE("remove_unused skips an entry that was used after the snapshot") {
     CHECK(removed == std::vector<std::string>{"k1"});
     CHECK_FALSE(index.find("k1"));
     CHECK(index.find("k2"));
+}
+
+TEST_CASE("an entry's own bytes count towards max_size") {
+    std::vector<EntryRef> entries = {{"a", "c", 3, {"x"}, 50}, {"b", "c", 2, {"y"}, 50}};
+    Limits limits;
+    limits.max_size = 100; // a: 10 + 50; b would add 60
+    CHECK(plan_eviction(entries, ten, limits, 10) == std::vector<size_t>{1});
+}
+
+TEST_CASE("gc.usage round-trips and rejects what it did not write") {
+    UsageEstimate usage{123456789, 42};
+    std::string line = encode_usage(usage);
+    CHECK(line == "fleche-usage 1 123456789 42\n");
+    auto back = decode_usage(line);
+    REQUIRE(back);
+    CHECK(back->bytes == usage.bytes);
+    CHECK(back->oldest_use_ns == usage.oldest_use_ns);
+    for (const char *bad : {"", "fleche-usage unmeasured\n", "fleche-usage 2 1 2\n",
+                            "fleche-usage 1 1 2", "fleche-usage 1 1 2\nx", "fleche-usage 1 -1 2\n"})
+        CHECK_FALSE(decode_usage(bad));
+}
+
+TEST_CASE("add_usage adds to a measured store only") {
+    ScratchDir dir;
+    CHECK_FALSE(add_usage(".", 10, 5)); // never measured
+    create_usage(".");
+    CHECK_FALSE(add_usage(".", 10, 5)); // the placeholder is not a measurement
+    write_usage(".", {1000, 0});
+    auto usage = add_usage(".", 10, 5);
+    REQUIRE(usage);
+    CHECK(usage->bytes == 1010);
+    CHECK(usage->oldest_use_ns == 5); // the first entry stored after the gc
+    usage = add_usage(".", 10, 9);
+    REQUIRE(usage);
+    CHECK(usage->oldest_use_ns == 5);
 }
