@@ -47,13 +47,16 @@ fi
 # sanitizer_build DIR SANITIZERS TARGET...: configure and build DIR. -O0 -g1:
 # compiling is most of these stages' time and -O0 roughly halves it against
 # -O1 (the hot loops, SHA-256 and zstd, are in uninstrumented libraries
-# anyway); -g1 still gives file:line in every report.
+# anyway); -g1 still gives file:line in every report. Extra cmake options
+# come from $SANITIZER_CMAKE_OPTIONS.
 sanitizer_build() {
     local dir=$1 sanitizers=$2
     shift 2
     log "building $dir/ (-fsanitize=$sanitizers)"
+    # shellcheck disable=SC2086 # a list of options
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" \
-        -DFLECHE_STATIC_DEPS=OFF -DFLECHE_SANITIZE="$sanitizers" -DFLECHE_DEV_MODE=ON >/dev/null
+        -DFLECHE_STATIC_DEPS=OFF -DFLECHE_SANITIZE="$sanitizers" -DFLECHE_DEV_MODE=ON \
+        ${SANITIZER_CMAKE_OPTIONS:-} >/dev/null
     cmake --build "$dir" -j"$jobs" --target "$@"
 }
 
@@ -94,7 +97,10 @@ reports_clean build-tsan || status=1
 #   stress: thousands of runs; ten times slower instrumented, and what it
 #           exercises (locks, concurrent stores) test_concurrency covers.
 asan_excluded='^cli/(stress)$'
-sanitizer_build build-asan address,undefined fleche fleche_unit
+# Without the precompiled header and the unity build of the main build: each
+# file must compile on its own includes and its own anonymous namespace.
+SANITIZER_CMAKE_OPTIONS="-DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON -DFLECHE_UNITY_BUILD=OFF" \
+    sanitizer_build build-asan address,undefined fleche fleche_unit
 rm -rf build-asan/reports && mkdir -p build-asan/reports
 log "running ctest in build-asan/ (except ${asan_excluded})"
 (

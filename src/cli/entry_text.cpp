@@ -35,20 +35,20 @@ void print_record(const std::string &text) {
         std::printf("  %-24s %s\n", label.c_str(), value.c_str());
     };
     for (size_t i = 0; i < record->argv.size(); ++i)
-        item("argv[" + std::to_string(i) + "]", quoted(record->argv[i]));
+        item("argv[" + std::to_string(i) + "]", fleche::quoted(record->argv[i]));
     for (size_t i = 0; i < record->tool.size(); ++i)
         item(i == 0 ? "tool" : "interpreter", printable(record->tool[i]));
     if (record->cwd)
-        item("cwd", quoted(*record->cwd));
+        item("cwd", fleche::quoted(*record->cwd));
     for (const auto &env : record->env)
-        item("env " + printable(env.name), env.value ? quoted(*env.value) : "unset");
+        item("env " + printable(env.name), env.value ? fleche::quoted(*env.value) : "unset");
     for (const auto &input : record->inputs)
         item("input " + printable(input.path),
              key::input_kind_name(input.kind) + " " + input.digest);
     if (record->stdin_digest)
         item("stdin", *record->stdin_digest);
     if (record->salt)
-        item("salt", quoted(*record->salt));
+        item("salt", fleche::quoted(*record->salt));
     for (const auto &output : record->outputs)
         item("output", printable(output));
 }

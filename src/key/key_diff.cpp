@@ -16,11 +16,11 @@ void diff_argv(const KeyRecord &a, const KeyRecord &b, Lines &out) {
     for (size_t i = 0; i < n; ++i) {
         std::string where = "argv[" + std::to_string(i) + "]: ";
         if (i >= a.argv.size())
-            out.push_back(where + "added " + quoted(b.argv[i]));
+            out.push_back(where + "added " + fleche::quoted(b.argv[i]));
         else if (i >= b.argv.size())
-            out.push_back(where + "removed " + quoted(a.argv[i]));
+            out.push_back(where + "removed " + fleche::quoted(a.argv[i]));
         else if (a.argv[i] != b.argv[i])
-            out.push_back(where + quoted(a.argv[i]) + " -> " + quoted(b.argv[i]));
+            out.push_back(where + fleche::quoted(a.argv[i]) + " -> " + fleche::quoted(b.argv[i]));
     }
 }
 
@@ -34,7 +34,7 @@ void diff_tool(const KeyRecord &a, const KeyRecord &b, const std::string &path, 
 }
 
 std::string optional_text(const std::optional<std::string> &value) {
-    return value ? quoted(*value) : "unset";
+    return value ? fleche::quoted(*value) : "unset";
 }
 
 void diff_optional(const char *what, const std::optional<std::string> &a,
@@ -43,11 +43,11 @@ void diff_optional(const char *what, const std::optional<std::string> &a,
         return;
     std::string line = std::string(what) + ": ";
     if (!a)
-        line += show_values ? "added " + quoted(*b) : "now in the key";
+        line += show_values ? "added " + fleche::quoted(*b) : "now in the key";
     else if (!b)
-        line += show_values ? "removed " + quoted(*a) : "no longer in the key";
+        line += show_values ? "removed " + fleche::quoted(*a) : "no longer in the key";
     else
-        line += show_values ? quoted(*a) + " -> " + quoted(*b) : "content changed";
+        line += show_values ? fleche::quoted(*a) + " -> " + fleche::quoted(*b) : "content changed";
     out.push_back(line);
 }
 
