@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <optional>
 #include <sqlite3.h>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,8 +71,9 @@ std::unique_ptr<Index> open_existing(const std::string &path, std::string *why) 
 // sit beside the WAL of another database. Returns the new name.
 std::string move_aside(const std::string &store_dir) {
     std::string path = index_path(store_dir);
+    std::string_view index_name = "index.sqlite";
     for (const auto &name : directory_entries(store_dir))
-        if (name.starts_with(std::string("index.sqlite") + aside_infix))
+        if (name.starts_with(index_name) && name.substr(index_name.size()).starts_with(aside_infix))
             ::unlink((store_dir + "/" + name).c_str());
     std::string aside = path + aside_infix + utc_stamp();
     for (const char *suffix : {"-wal", "-shm", ""})
