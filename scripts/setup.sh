@@ -9,15 +9,15 @@ log() { printf 'setup: %s\n' "$*"; }
 
 # Build tools and libraries, plus the tools the tests use (the sqlite3 CLI; bash-completion,
 # zsh and fish for the completion tests; jq for `fleche config --json`; time for the memory
-# bound of `show`; clang-format for
-# scripts/format.sh --check). Never
+# bound of `show`; strace for what a hit opens; python3 for the tests' fixtures;
+# clang-format for scripts/format.sh --check). Never
 # libboost-all-dev: it pulls in hundreds of packages, and fleche only needs the Boost 1.81
 # headers.
 packages=(
     build-essential cmake g++
     libcli11-dev libboost1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev
     doctest-dev libzstd-dev
-    sqlite3 bash-completion zsh fish jq time
+    sqlite3 bash-completion zsh fish jq time strace python3
 )
 # The format check runs once the tree is reformatted (see scripts/test.sh).
 [[ -f .ci/format-enforced ]] && packages+=(clang-format)
