@@ -66,7 +66,7 @@ if wanted 1; then
     hf r1.json -N --warmup 50 --runs 500 "$F run -- true" "/bin/true"
     read -r a b < <(means r1.json)
     r=$(calc "$a / $b")
-    row 1 "hit \`fleche run -- true\` / exec of \`/bin/true\`" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 2.0" "$(check "$r <= 2.0")"
+    row 1 "hit \`fleche run -- true\` / exec of \`/bin/true\`" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 1.5" "$(check "$r <= 1.5")"
 fi
 
 if wanted 2; then
@@ -103,7 +103,7 @@ if wanted 3 || wanted 3a; then
     hf r3.json -N --warmup 20 --runs 300 "$F run -i big/*.bin -- true" "$F run -- true"
     read -r a b < <(means r3.json)
     r=$(calc "$a / $b")
-    row 3a "hit with 1 GiB of inputs / hit without inputs" "$(printf '%.2f' "$r")" "<= 3.0" "$(check "$r <= 3.0")"
+    row 3a "hit with 1 GiB of inputs / hit without inputs" "$(printf '%.2f' "$r")" "<= 1.5" "$(check "$r <= 1.5")"
 fi
 if wanted 3 || wanted 3b; then
     # digest never uses the stat cache: it hashes every byte each time.
@@ -169,13 +169,13 @@ if wanted 7; then
         "env FLECHE_DIR=$WORK/big-store $F run -- true" "env FLECHE_DIR=$WORK/empty-store $F run -- true"
     read -r a b < <(means r7.json)
     r=$(calc "$a / $b")
-    row 7a "hit in a 1,000,000-entry store / in an empty store" "$(printf '%.2f' "$r")" "<= 1.2" "$(check "$r <= 1.2")"
+    row 7a "hit in a 1,000,000-entry store / in an empty store" "$(printf '%.2f' "$r")" "<= 1.1" "$(check "$r <= 1.1")"
     if "$F" query --help >/dev/null 2>&1; then
         hf r7b.json -N --warmup 2 --runs 10 "env FLECHE_DIR=$WORK/big-store $F query --name sim42 --limit 10"
         read -r a < <(means r7b.json)
-        row 7b "selective \`query --name\` (1,000 of 1,000,000 entries match) in the big store" "$(calc "round($a*1000,1)") ms" "<= 100 ms" "$(check "$a <= 0.1")"
+        row 7b "selective \`query --name\` (1,000 of 1,000,000 entries match) in the big store" "$(calc "round($a*1000,1)") ms" "<= 50 ms" "$(check "$a <= 0.05")"
     else
-        row 7b "selective \`query --name\` (1,000 of 1,000,000 entries match) in the big store" "n/a (no query command yet)" "<= 100 ms" "n/a"
+        row 7b "selective \`query --name\` (1,000 of 1,000,000 entries match) in the big store" "n/a (no query command yet)" "<= 50 ms" "n/a"
     fi
     if "$F" gc --help >/dev/null 2>&1; then
         start=$(date +%s.%N)
