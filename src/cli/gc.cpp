@@ -20,7 +20,7 @@ namespace {
 struct GcOptions {
     std::string max_size, max_age;
     std::optional<int64_t> max_entries;
-    bool dry_run = false, verbose = false, automatic = false;
+    bool dry_run = false, verbose = false, automatic = false, fold_hits = false;
 };
 
 // Flags override the configuration ([store] max_size and max_age, and
@@ -58,8 +58,10 @@ std::string summary(const store::GcResult &r, bool dry_run) {
 
 int gc(const GcOptions &options) {
     store::Limits limits = limits_of(options); // bad values: error before any change
-    auto opened = open_configured_store();
+    auto opened = open_configured_store();     // folds hits.log into the index
     store::Store &store = *opened;
+    if (options.fold_hits)
+        return 0;
     if (options.automatic) {
         Fd lock = store::try_lock_gc(store);
         if (lock)
@@ -80,40 +82,42 @@ int gc(const GcOptions &options) {
 
 Subcommand gc_command(const CommandWords &) {
     auto options = std::make_shared<GcOptions>();
-    return {.name = "gc",
-            .description =
-                "Evict least recently used entries beyond the limits, then remove unused "
-                "files",
-            .footer = "Limits default to [store] max_size and max_age (FLECHE_MAX_SIZE, "
-                      "FLECHE_MAX_AGE).\nThe size is the whole store on disk, as `du -s -B1 STORE` "
-                      "counts it: when gc\nreturns, the store is at most --max-size. Blobs, "
-                      "temporary files and locks\nthat no entry or run uses are removed in any "
-                      "case, at once: a run that is\nstoring is protected by a lock, not by age.\n",
-            .options =
-                {
-                    {.names = "--max-size",
-                     .help = "Leave the store at most this large on disk (as 500M, 20G)",
-                     .target = &options->max_size,
-                     .type_name = "SIZE"},
-                    {.names = "--max-age",
-                     .help = "Evict entries unused for this long (as 30d)",
-                     .target = &options->max_age,
-                     .type_name = "DURATION"},
-                    {.names = "--max-entries",
-                     .help = "Keep at most this many entries",
-                     .target = &options->max_entries,
-                     .type_name = "N",
-                     .non_negative = true},
-                    {.names = "--dry-run",
-                     .help = "Say what would be removed, remove nothing",
-                     .target = &options->dry_run},
-                    {.names = "-v,--verbose",
-                     .help = "List every entry and file removed",
-                     .target = &options->verbose},
-                    // started by run, see auto_gc.hpp
-                    {.names = "--auto", .help = "", .target = &options->automatic, .hidden = true},
-                },
-            .action = [options] { return gc(*options); }};
+    return {
+        .name = "gc",
+        .description = "Evict least recently used entries beyond the limits, then remove unused "
+                       "files",
+        .footer = "Limits default to [store] max_size and max_age (FLECHE_MAX_SIZE, "
+                  "FLECHE_MAX_AGE).\nThe size is the whole store on disk, as `du -s -B1 STORE` "
+                  "counts it: when gc\nreturns, the store is at most --max-size. Blobs, "
+                  "temporary files and locks\nthat no entry or run uses are removed in any "
+                  "case, at once: a run that is\nstoring is protected by a lock, not by age.\n",
+        .options =
+            {
+                {.names = "--max-size",
+                 .help = "Leave the store at most this large on disk (as 500M, 20G)",
+                 .target = &options->max_size,
+                 .type_name = "SIZE"},
+                {.names = "--max-age",
+                 .help = "Evict entries unused for this long (as 30d)",
+                 .target = &options->max_age,
+                 .type_name = "DURATION"},
+                {.names = "--max-entries",
+                 .help = "Keep at most this many entries",
+                 .target = &options->max_entries,
+                 .type_name = "N",
+                 .non_negative = true},
+                {.names = "--dry-run",
+                 .help = "Say what would be removed, remove nothing",
+                 .target = &options->dry_run},
+                {.names = "-v,--verbose",
+                 .help = "List every entry and file removed",
+                 .target = &options->verbose},
+                // started by run, see auto_gc.hpp
+                {.names = "--auto", .help = "", .target = &options->automatic, .hidden = true},
+                // started by a hit that finds hits.log large, see engine/run.cpp
+                {.names = "--fold-hits", .help = "", .target = &options->fold_hits, .hidden = true},
+            },
+        .action = [options] { return gc(*options); }};
 }
 
 } // namespace fleche::cli

@@ -8,6 +8,7 @@
 #include "engine/lookup.hpp"
 #include "engine/record_run.hpp"
 #include "engine/uncached.hpp"
+#include "exec/spawn.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
@@ -16,10 +17,7 @@
 #include "util/error.hpp"
 #include "util/text.hpp"
 
-#include <fcntl.h>
 #include <memory>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace fleche::engine {
 
@@ -70,29 +68,11 @@ bool report_damaged_file(store::Store &store, const PreparedKey &key, const RunO
 
 // The hit log is folded into the index by a storing run, gc and stats; a
 // store that only ever hits would let it grow, so a hit that finds it large
-// leaves the fold to a detached process of its own (forked, not exec'd: the
-// hit is single-threaded here) and never opens the index itself.
-void fold_hits_detached(const std::string &store_dir) {
-    pid_t child = ::fork();
-    if (child != 0) {
-        if (child > 0)
-            ::waitpid(child, nullptr, 0);
-        return;
-    }
-    if (::fork() == 0) {
-        ::setsid();
-        int null = ::open("/dev/null", O_RDWR);
-        if (null >= 0)
-            for (int fd : {0, 1, 2})
-                ::dup2(null, fd); // a reader of our stdout must not wait for the fold
-        try {
-            store::Index index(store_dir + "/index.sqlite");
-            store::HitLog(store_dir).fold(index);
-        } catch (const std::exception &) {
-            // counts catch up at the next fold
-        }
-    }
-    ::_exit(0);
+// leaves the fold to a detached `fleche gc --fold-hits` (which finds the same
+// store: same working directory, environment and configuration) and never
+// opens the index itself.
+void fold_hits_detached() {
+    exec::spawn_detached("/proc/self/exe", {"fleche", "gc", "--fold-hits"});
 }
 
 // Replays the stored entry if there is a usable one; returns the stored exit
@@ -143,7 +123,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
     store::HitLog hits(store.dir());
     hits.append(key.key, now, now - process_start_ns());
     if (hits.large())
-        fold_hits_detached(store.dir());
+        fold_hits_detached();
     return replay.status;
 }
 
