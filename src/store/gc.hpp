@@ -62,11 +62,6 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
 // per entry, blob, temporary file and lock removed. Throws Error.
 GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const Report &verbose);
 
-// For verify --repair, which does not hold the storing lock: removes one
-// orphan blob unless it was rewritten in the last 10 minutes (a run may be
-// storing it); returns whether it was removed.
-bool remove_orphan_blob(const Store &store, const BlobFile &blob, int64_t now_ns);
-
 // Stale files under tmp/ and lock files that nobody holds, removed (or
 // counted, with dry_run) into `result`.
 void sweep_temps_and_locks(const Store &store, bool dry_run, int64_t now_ns, GcResult &result,

@@ -20,10 +20,6 @@ namespace fleche::store {
 
 namespace {
 
-// verify --repair does not take the storing lock (gc.hpp): it spares young
-// orphans instead.
-constexpr int64_t repair_grace_ns = 10 * 60 * 1000000000ll;
-
 int64_t mtime_ns(const struct stat &st) {
     return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
@@ -71,22 +67,6 @@ void sweep_locks(const Store &store, bool dry_run, GcResult &result, const Repor
 }
 
 } // namespace
-
-bool remove_orphan_blob(const Store &store, const BlobFile &blob, int64_t now) {
-    if (blob.mtime_ns >= now - repair_grace_ns)
-        return false;
-    std::string aside = store.tmp_dir() + "/gc." + std::to_string(::getpid()) + "." + blob.digest;
-    if (::rename(blob.path.c_str(), aside.c_str()) != 0)
-        return false; // gone already (another gc)
-    struct stat st;
-    if (::lstat(aside.c_str(), &st) == 0 && mtime_ns(st) >= now - repair_grace_ns) {
-        // A run stored this blob again after we listed it: put it back.
-        ::rename(aside.c_str(), blob.path.c_str());
-        return false;
-    }
-    ::unlink(aside.c_str());
-    return true;
-}
 
 void sweep_temps_and_locks(const Store &store, bool dry_run, int64_t now, GcResult &result,
                            const Report &verbose) {

@@ -2,6 +2,7 @@
 
 #include "store/gc.hpp"
 #include "store/references.hpp"
+#include "store/storing_lock.hpp"
 #include "util/clock.hpp"
 #include "util/sha256.hpp"
 #include "util/text.hpp"
@@ -98,8 +99,24 @@ std::string check_index(Index &index) {
     return "";
 }
 
-void repair(Store &store, const std::vector<BlobFile> &files,
-            const std::unordered_set<std::string> &referenced, VerifyResult &result) {
+// What the entries reference once no run is storing, from the entry files as
+// well as the index: one stored while the index refused it needs its blobs.
+std::unordered_set<std::string> referenced_blobs(Store &store) {
+    std::unordered_set<std::string> referenced;
+    for (const auto &entry : list_entries(store.index()))
+        referenced.insert(entry.blobs.begin(), entry.blobs.end());
+    store.entries().for_each([&](const std::string &, const EntryRead &read) {
+        if (!read.entry)
+            return;
+        referenced.insert(read.entry->log_blob);
+        for (const auto &output : read.entry->outputs)
+            if (!output.blob.empty())
+                referenced.insert(output.blob);
+    });
+    return referenced;
+}
+
+void repair(Store &store, const std::vector<BlobFile> &files, VerifyResult &result) {
     for (const auto &key : result.broken_entries) {
         remove_entry(store, key);
         ++result.removed_entries;
@@ -107,15 +124,17 @@ void repair(Store &store, const std::vector<BlobFile> &files,
     for (const auto &path : result.damaged_blobs)
         if (::unlink(path.c_str()) == 0)
             ++result.removed_blobs;
-    int64_t now = now_ns();
-    for (const auto &file : files) {
-        if (referenced.count(file.digest) || ::access(file.path.c_str(), F_OK) != 0)
-            continue;
-        if (remove_orphan_blob(store, file, now))
+    // Orphans go under the storing lock (storing_lock.hpp): a run between
+    // committing its blobs and writing its entry holds the other side, so
+    // what the entries reference once it is held is all that can be needed.
+    // Storing runs wait meanwhile; hits do not.
+    StoringBarrier barrier(store.dir());
+    barrier.lock();
+    std::unordered_set<std::string> referenced = referenced_blobs(store);
+    for (const auto &file : files)
+        if (!referenced.count(file.digest) && ::unlink(file.path.c_str()) == 0)
             ++result.removed_blobs;
-        else
-            ++result.kept_recent_orphans;
-    }
+    barrier.unlock();
 }
 
 } // namespace
@@ -140,7 +159,7 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
     std::vector<EntryRef> entries = list_entries(store.index());
     std::vector<BlobFile> files = list_blob_files(store.dir());
     auto states = check_blobs(store, files, result, progress);
-    std::unordered_set<std::string> referenced, needed;
+    std::unordered_set<std::string> needed;
     for (const auto &entry : entries) {
         needed.insert(entry.blobs.begin(), entry.blobs.end());
         ++result.entries;
@@ -149,8 +168,6 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
             result.problems.push_back("broken entry " + entry.key.substr(0, 12) + " (" +
                                       printable(entry.command) + "): " + why);
             result.broken_entries.push_back(entry.key);
-        } else {
-            referenced.insert(entry.blobs.begin(), entry.blobs.end());
         }
     }
     // A damaged blob that an entry needs is a problem; one that none needs
@@ -169,7 +186,7 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
             ++result.damaged_orphans;
     }
     if (repair_store)
-        repair(store, files, referenced, result);
+        repair(store, files, result);
     return result;
 }
 

@@ -24,7 +24,7 @@ struct VerifyResult {
     uint64_t orphan_bytes = 0;
     size_t damaged_orphans = 0; // of those, damaged: left by a repair run, say
     // with repair
-    size_t removed_entries = 0, removed_blobs = 0, kept_recent_orphans = 0;
+    size_t removed_entries = 0, removed_blobs = 0;
 };
 
 // Called with (blobs checked, blobs in all) while blobs are checked.

@@ -325,3 +325,23 @@ digest8() {
     d=$(fl digest "$@")
     printf '%s' "${d:0:8}"
 }
+
+# wait_stopped PID: until the process has stopped itself (SIGSTOP).
+wait_stopped() {
+    local n=200
+    until [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]]; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "process $1 did not stop at the test hook"
+        sleep 0.05
+    done
+}
+
+# wait_lock_waiter PID: until PID waits for a lock (a "->" line in /proc/locks).
+wait_lock_waiter() {
+    local n=200
+    until awk -v pid="$1" '$2 == "->" && $6 == pid {found = 1} END {exit !found}' /proc/locks; do
+        n=$((n - 1))
+        [[ $n -gt 0 ]] || fail "process $1 does not wait for a lock"
+        sleep 0.05
+    done
+}

@@ -127,15 +127,6 @@ os.execv(sys.argv[1], sys.argv[1:])' "$FLECHE_BIN" run -o out.txt -- ./gen >r.ou
     assert_runs gen 1 "nothing ran"
 }
 
-wait_stopped() {
-    local n=200
-    until [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]]; do
-        n=$((n - 1))
-        [[ $n -gt 0 ]] || fail "process $1 did not stop at the test hook"
-        sleep 0.05
-    done
-}
-
 case_interrupted_restore_sigint() { interrupted_restore INT 130; }
 case_interrupted_restore_sigterm() { interrupted_restore TERM 143; }
 

@@ -95,15 +95,13 @@ case_orphans_are_not_problems() {
     store_two
     local key
     key=$(fl digest -o out.bin -- ./gen 1)
-    sqlite3 "$FLECHE_DIR/index.sqlite" "DELETE FROM outputs WHERE key = '$key'; DELETE FROM entries WHERE key = '$key'"
+    fl rm "$key" >/dev/null
     capture v fl verify
     assert_eq 0 "$RC"
     grep -qx '2 blobs ([0-9.]*K) belong to no entry; gc removes them' v.out ||
         fail "orphans not reported: $(cat v.out)"
-    # --repair removes orphans past gc's grace period only.
-    fl verify --repair >r.out
-    assert_eq 4 "$(find "$FLECHE_DIR/objects" -type f | wc -l)" "young orphans kept"
-    find "$FLECHE_DIR/objects" -type f -exec touch -d '2 hours ago' {} +
+    # --repair removes them at once: no run is storing (see the gc tests for
+    # one that is).
     fl verify --repair >r.out
     assert_file_contains r.out "removed 0 entries and 2 blobs"
     assert_eq 2 "$(find "$FLECHE_DIR/objects" -type f | wc -l)"
@@ -151,7 +149,30 @@ case_progress_only_on_a_terminal() {
     assert_file_contains tty.out "fleche: checking blobs 4/4"
 }
 
+# A run stopped after its blobs are in objects/ and before its entry names
+# them: verify --repair waits for it instead of taking them for orphans, and
+# the entry it then stores replays.
+case_repair_waits_for_a_storing_run() {
+    make_counted gen 'head -c 30000 /dev/urandom >out.bin; echo "made $1"'
+    FLECHE_TEST_STOP_POINT=blob-renamed@2 "$FLECHE_BIN" run -o out.bin -- ./gen x >r.out 2>r.err &
+    local pid=$!
+    wait_stopped $pid
+    "$FLECHE_BIN" verify --repair >v.out &
+    local verify=$!
+    wait_lock_waiter $verify
+    kill -CONT $pid
+    wait $pid
+    wait $verify
+    cp out.bin want.bin
+    rm out.bin
+    capture r2 fl run -o out.bin -- ./gen x
+    assert_runs gen 1 "the entry stored beside verify --repair replays"
+    assert_file_eq want.bin out.bin "restored output"
+    assert_exit 0 fl verify
+}
+
 run_case clean_store case_clean_store
+run_case repair_waits_for_a_storing_run case_repair_waits_for_a_storing_run
 run_case empty_store case_empty_store
 run_case flipped_byte case_flipped_byte
 run_case truncated_blob case_truncated_blob
