@@ -89,6 +89,8 @@ std::string FileHasher::digest(const std::string &path, const struct stat &st) {
 std::optional<std::string> FileHasher::try_digest(const std::string &path, const struct stat &st,
                                                   std::string &problem) {
     FileStamp stamp = stamp_of(st);
+    if (auto it = recalled_.find(path); it != recalled_.end() && it->second.first == stamp)
+        return it->second.second;
     std::string key = cache_ ? absolute(path) : "";
     if (cache_)
         if (auto digest = cache_->find(key, stamp))
@@ -118,27 +120,31 @@ std::optional<std::string> FileHasher::try_digest(const std::string &path, const
     return digest;
 }
 
-void FileHasher::prefetch(const std::vector<std::string> &paths) {
+bool FileHasher::recall(const std::string &path, const FileStamp &stamp) {
+    if (!cache_)
+        return false;
+    auto digest = cache_->find(absolute(path), stamp);
+    if (!digest)
+        return false;
+    recalled_[path] = {stamp, std::move(*digest)};
+    return true;
+}
+
+void FileHasher::prefetch(const std::vector<Found> &files) {
     struct Job {
         std::string path;
         FileStamp stamp;
         std::string digest;
     };
-    std::vector<Job> jobs;
     uint64_t bytes = 0;
-    for (const auto &path : paths) {
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        FileStamp stamp = stamp_of(st);
-        if (cache_ && cache_->find(absolute(path), stamp))
-            continue;
-        jobs.push_back({path, stamp, ""});
-        bytes += static_cast<uint64_t>(st.st_size);
-    }
-    size_t threads = std::min<size_t>(std::thread::hardware_concurrency(), jobs.size());
+    for (const auto &file : files)
+        bytes += static_cast<uint64_t>(file.stamp.size);
+    size_t threads = std::min<size_t>(std::thread::hardware_concurrency(), files.size());
     if (threads < 2 || bytes < parallel_threshold)
         return;
+    std::vector<Job> jobs;
+    for (const auto &[path, stamp] : files)
+        jobs.push_back({path, stamp, ""});
     std::atomic<size_t> next{0};
     auto work = [&] {
         for (size_t i; (i = next++) < jobs.size();) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <sys/stat.h>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -44,16 +45,32 @@ class FileHasher {
     std::optional<std::string> try_digest(const std::string &path, const struct stat &st,
                                           std::string &problem);
 
-    // Hashes, several at once, those of `paths` that the cache does not know
-    // and that digest() will be asked for: a cold run over large inputs is
+    // Whether the cache knows the file at `path` whose stamp is `stamp`, just
+    // taken by the caller: then digest() given that stamp answers from it
+    // without looking up again.
+    bool recall(const std::string &path, const FileStamp &stamp);
+
+    // A regular file and its stat as the walk that found it saw it.
+    struct Found {
+        std::string path;
+        FileStamp stamp;
+    };
+
+    // Hashes, several at once, `files` (which recall() did not know) that
+    // digest() will be asked for: a cold run over large inputs is
     // bound by SHA-256, which runs on one core per file. Small jobs are left
-    // to digest(), where threads would cost more than they save.
-    void prefetch(const std::vector<std::string> &paths);
+    // to digest(), where threads would cost more than they save. The stamps
+    // are the walk's, not stat'ed again: a digest computed here is used only
+    // if digest() is later given the same stamp.
+    void prefetch(const std::vector<Found> &files);
 
   private:
     std::string absolute(const std::string &path) const;
     void remember(const std::string &key, const FileStamp &stamp, const std::string &digest);
 
+    // Digests recalled from the cache or hashed ahead of digest(), each with
+    // the stamp it is for.
+    std::unordered_map<std::string, std::pair<FileStamp, std::string>> recalled_;
     std::map<std::string, std::pair<FileStamp, std::string>> prefetched_;
     DigestCache *cache_;
     std::string cwd_;

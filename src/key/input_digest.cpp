@@ -12,6 +12,7 @@
 #include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace fleche::key {
 
@@ -35,11 +36,26 @@ const char *unhashable_type(mode_t mode) {
     return "not a file, directory or symbolic link";
 }
 
+// What the walk before hashing saw, so that hashing looks neither again:
+// each entry's lstat (or the errno it failed with), each directory's names.
+struct Walk {
+    struct Entry {
+        int err;
+        struct stat st;
+    };
+    struct Listing {
+        std::vector<std::string> names;
+        int err;
+    };
+    std::unordered_map<std::string, Entry> entries;
+    std::unordered_map<std::string, Listing> listings;
+};
+
 // Digests the inputs, stopping at the first one that cannot be hashed: from
 // then on no key can be made, and the reason is all that is wanted.
 class InputHasher {
   public:
-    explicit InputHasher(FileHasher &hasher) : hasher_(hasher) {}
+    InputHasher(FileHasher &hasher, const Walk &walk) : hasher_(hasher), walk_(walk) {}
 
     const std::string &unhashable() const { return unhashable_; }
 
@@ -84,10 +100,17 @@ class InputHasher {
                 return "";
             std::string child = path + "/" + name;
             struct stat st;
-            if (::lstat(child.c_str(), &st) != 0) {
+            int err = 0;
+            if (auto seen = walk_.entries.find(child); seen != walk_.entries.end()) {
+                err = seen->second.err;
+                st = seen->second.st;
+            } else if (::lstat(child.c_str(), &st) != 0) {
+                err = errno;
+            }
+            if (err) {
                 // Gone since it was listed: the check after the run sees that.
-                if (errno != ENOENT)
-                    cannot_read(child, errno);
+                if (err != ENOENT)
+                    cannot_read(child, err);
                 continue;
             }
             char type;
@@ -125,7 +148,13 @@ class InputHasher {
 
     std::vector<std::string> sorted_names(const std::string &dir) {
         int error;
-        std::vector<std::string> names = directory_entries(dir, error);
+        std::vector<std::string> names;
+        if (auto seen = walk_.listings.find(dir); seen != walk_.listings.end()) {
+            names = seen->second.names;
+            error = seen->second.err;
+        } else {
+            names = directory_entries(dir, error);
+        }
         if (error)
             cannot_read(dir, error);
         std::sort(names.begin(), names.end());
@@ -160,20 +189,35 @@ class InputHasher {
     }
 
     FileHasher &hasher_;
+    const Walk &walk_;
     std::string unhashable_;
 };
 
 // Every regular file that the specs name, directories walked (without
-// following links inside them, as InputHasher::directory does).
-void collect_files(const std::string &path, bool top, std::vector<std::string> &files) {
+// following links inside them, as InputHasher::directory does). Each file is
+// looked up in the cache right after its stat; those it does not know are
+// left in `misses` for FileHasher::prefetch.
+void collect_files(const std::string &path, bool top, FileHasher &hasher, Walk &walk,
+                   std::vector<FileHasher::Found> &misses) {
     struct stat st;
-    if ((top ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0)
-        return;
+    if (top) {
+        if (::stat(path.c_str(), &st) != 0)
+            return;
+    } else {
+        int err = ::lstat(path.c_str(), &st) != 0 ? errno : 0;
+        walk.entries[path] = {err, st};
+        if (err)
+            return;
+    }
     if (S_ISREG(st.st_mode)) {
-        files.push_back(path);
+        if (FileStamp stamp = stamp_of(st); !hasher.recall(path, stamp))
+            misses.push_back({path, stamp});
     } else if (S_ISDIR(st.st_mode)) {
-        for (const auto &name : directory_entries(path))
-            collect_files(path + "/" + name, false, files);
+        int err;
+        std::vector<std::string> names = directory_entries(path, err);
+        for (const auto &name : names)
+            collect_files(path + "/" + name, false, hasher, walk, misses);
+        walk.listings[path] = {std::move(names), err};
     }
 }
 
@@ -189,14 +233,15 @@ std::string normalize_path(const std::string &path) {
 DigestedInputs digest_inputs(const std::vector<std::string> &specs, bool warn_missing,
                              FileHasher &hasher) {
     std::vector<SpecPaths> expanded;
-    std::vector<std::string> files;
+    std::vector<FileHasher::Found> misses;
+    Walk walk;
     for (const auto &spec : specs) {
         expanded.push_back(expand_spec(spec));
         for (const auto &path : expanded.back().paths)
-            collect_files(path, true, files);
+            collect_files(path, true, hasher, walk, misses);
     }
-    hasher.prefetch(files);
-    InputHasher hashing(hasher);
+    hasher.prefetch(misses);
+    InputHasher hashing(hasher, walk);
     DigestedInputs digested;
     auto &inputs = digested.inputs;
     for (size_t i = 0; i < specs.size() && hashing.unhashable().empty(); ++i) {

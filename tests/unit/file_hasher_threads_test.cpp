@@ -27,8 +27,11 @@ TEST_SUITE("threads") {
         std::vector<struct stat> stats(paths.size());
         for (size_t i = 0; i < paths.size(); ++i)
             REQUIRE(::stat(paths[i].c_str(), &stats[i]) == 0);
+        std::vector<key::FileHasher::Found> found;
+        for (size_t i = 0; i < paths.size(); ++i)
+            found.push_back({paths[i], key::stamp_of(stats[i])});
         key::FileHasher hasher;
-        hasher.prefetch(paths);
+        hasher.prefetch(found);
         // Gone from disk: digest() can only answer from what the threads computed.
         for (const auto &path : paths)
             std::filesystem::remove(path);
