@@ -345,3 +345,12 @@ wait_lock_waiter() {
         sleep 0.05
     done
 }
+
+# entry_file_count: how many entry files the store holds.
+entry_file_count() {
+    if [[ -d $FLECHE_DIR/entries ]]; then
+        find "$FLECHE_DIR/entries" -type f | wc -l | tr -d ' '
+    else
+        echo 0
+    fi
+}

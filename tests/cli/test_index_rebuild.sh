@@ -5,22 +5,6 @@
 # the index alone) is migrated once. See src/store/index_open.hpp.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# writes_entry_files: whether this fleche keeps an entry file per key under
-# entries/. Where it does, the entries of a damaged index come back from them
-# and the assertions below check so.
-writes_entry_files() {
-    (export FLECHE_DIR=$AUX/probe-store && fl run -- true >/dev/null 2>&1)
-    [[ -d $AUX/probe-store/entries ]]
-}
-
-entry_file_count() {
-    if [[ -d $FLECHE_DIR/entries ]]; then
-        find "$FLECHE_DIR/entries" -type f | wc -l | tr -d ' '
-    else
-        echo 0
-    fi
-}
-
 query_count() {
     fl query --keys | wc -l | tr -d ' '
 }
@@ -43,17 +27,11 @@ aside_files() {
     (cd "$FLECHE_DIR" && find . -maxdepth 1 -name 'index.sqlite.damaged-*Z' | sort)
 }
 
-# The entries after a rebuild: with entry files, every stored entry is back;
-# without, only those stored since.
+# The entries after a rebuild: every stored entry is back, from its file.
 check_entries_after_rebuild() {
-    local stored_since=$1
-    if writes_entry_files; then
-        assert_eq "$(entry_file_count)" "$(query_count)" "every entry file is in the rebuilt index"
-        assert_eq 2 "$(query_count)" "the entries of the damaged index come back"
-        assert_eq 1 "$(fl query --tag team=x --keys | wc -l | tr -d ' ')" "with their tags"
-    else
-        assert_eq "$stored_since" "$(query_count)" "entries stored since the rebuild"
-    fi
+    assert_eq "$(entry_file_count)" "$(query_count)" "every entry file is in the rebuilt index"
+    assert_eq 2 "$(query_count)" "the entries of the damaged index come back"
+    assert_eq 1 "$(fl query --tag team=x --keys | wc -l | tr -d ' ')" "with their tags"
 }
 
 # first_command CMD...: garbage in the index, then CMD first and every other
@@ -80,7 +58,7 @@ first_command() {
     assert_file_contains c1.err "index.sqlite' is damaged (file is not a database); moved it to '$FLECHE_DIR/${aside#./}' and rebuilt it from"
     assert_file_eq garbage.ref "$FLECHE_DIR/${aside#./}" "the damaged index is moved, not changed"
     assert_eq ok "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA integrity_check')" "the new index is sound"
-    check_entries_after_rebuild 2 # without entry files: ./b and ./a, run again above
+    check_entries_after_rebuild
     capture v fl verify
     assert_eq 0 "$RC" "verify is clean after the rebuild: $(cat v.out v.err)"
 }
@@ -156,15 +134,11 @@ case_missing_index() {
     capture r fl run -- ./b
     assert_eq 0 "$RC"
     assert_file_content r.out $'made b\n'
-    if writes_entry_files; then
-        assert_eq 1 "$(runs b)" "a hit from the entry files"
-        assert_eq "" "$(fleche_lines r.err)" "a hit needs no index"
-        capture q fl stats
-        assert_file_contains q.err "index.sqlite' was missing; rebuilt it from 2 entries"
-        assert_eq 2 "$(query_count)"
-    else
-        assert_eq "" "$(fleche_lines r.err)" "a store without entry files starts a new index silently"
-    fi
+    assert_eq 1 "$(runs b)" "a hit from the entry files"
+    assert_eq "" "$(fleche_lines r.err)" "a hit needs no index"
+    capture q fl stats
+    assert_file_contains q.err "index.sqlite' was missing; rebuilt it from 2 entries"
+    assert_eq 2 "$(query_count)"
 }
 
 # A 0.1 store: index.sqlite of schema version 1 holding the entries, no
@@ -216,15 +190,13 @@ PRAGMA user_version = 1;"
     assert_eq "" "$(fleche_lines r.err)" "the migration says nothing when it works"
     assert_eq 2 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "the index is of version 2"
     assert_eq 1 "$(fl query --tag team=x --keys | wc -l | tr -d ' ')" "tags survive"
-    if writes_entry_files; then
-        assert_eq 2 "$(entry_file_count)" "one entry file per entry of the 0.1 store"
-        assert_file_content "$FLECHE_DIR/format" $'fleche-store-layout 2\n' "the layout version"
-        # Once: entry files removed now are not written again by a migration.
-        rm -rf "$FLECHE_DIR/entries"
-        make_counted c 'echo made c'
-        fl run -- ./c >/dev/null
-        assert_eq 1 "$(entry_file_count)" "the migration ran once"
-    fi
+    assert_eq 2 "$(entry_file_count)" "one entry file per entry of the 0.1 store"
+    assert_file_content "$FLECHE_DIR/format" $'fleche-store-layout 2\n' "the layout version"
+    # Once: entry files removed now are not written again by a migration.
+    rm -rf "$FLECHE_DIR/entries"
+    make_counted c 'echo made c'
+    fl run -- ./c >/dev/null
+    assert_eq 1 "$(entry_file_count)" "the migration ran once"
 }
 
 run_case garbage_then_run case_garbage_then_run
