@@ -41,7 +41,12 @@ void mark_as_refresh(std::vector<std::string> &words, const PreparedKey &key,
     }); // given on the command line: the refresh sees it too
     if (options.name && !named)
         words.insert(words.begin() + 2, "--name=" + *options.name);
-    words.insert(words.begin() + 2, std::string(background_refresh_option) + "=" + key.key);
+    // Built in steps: GCC 12 warns (-Warray-bounds, a false positive) about
+    // the temporaries of `std::string(option) + "=" + key` in a non-unity build.
+    std::string refresh = background_refresh_option;
+    refresh += '=';
+    refresh += key.key;
+    words.insert(words.begin() + 2, std::move(refresh));
 }
 
 } // namespace
