@@ -27,6 +27,10 @@ struct Report {
     int32_t error;
 };
 
+// From Linux 6.6's <linux/seccomp.h>, newer than Debian 12's headers.
+constexpr unsigned long notif_set_flags = SECCOMP_IOW(4, __u64);
+constexpr unsigned long notif_fd_sync_wake_up = 1;
+
 // After CMD was reaped, how long its orphans (reaped by init, not by us) may
 // take to let go of the filter before they count as outliving it. Only a
 // command that leaves a process behind waits this long.
@@ -205,6 +209,10 @@ int Tracer::attach() {
         return -1;
     }
     listener_ = std::move(listener);
+    // Linux >= 6.6: the tracee and the supervisor hand over on one CPU, as a
+    // synchronous call would, instead of waking each other across CPUs.
+    // Older kernels refuse the ioctl (EINVAL, ENOTTY): no matter.
+    ::ioctl(listener_.get(), notif_set_flags, notif_fd_sync_wake_up);
     supervisor_ = std::thread([this] { serve(); });
     Fd none;
     if (receive_report(parent_socket_.get(), report, none) && report.stage == stage_exec)
