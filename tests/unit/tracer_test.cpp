@@ -153,17 +153,21 @@ TEST_SUITE("tracer") {
         CHECK(has(r.trace(), Call::open, cwd + "/sub/../sub/f"));
     }
 
-    TEST_CASE("openat with a dirfd, a rename and a static binary") {
+    TEST_CASE("openat with a dirfd, fstat, a rename and a static binary") {
         if (!have_gcc())
             return;
         ScratchDir dir;
         dir.write("sub/f", "");
         REQUIRE(build_c("prog", R"(
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 int main(void) {
     int d = open("sub", O_RDONLY | O_DIRECTORY);
     if (d < 0 || openat(d, "f", O_RDONLY) < 0) return 1;
+    struct stat st;
+    if (fstatat(d, "", &st, AT_EMPTY_PATH) != 0) return 4;
     int w = openat(d, "new", O_WRONLY | O_CREAT, 0644);
     if (w < 0) return 2;
     return renameat(d, "new", AT_FDCWD, "renamed") == 0 ? 0 : 3;
@@ -220,6 +224,34 @@ int main(void) {
         auto r = run({"./uring"});
         REQUIRE(r.result.trace);
         CHECK(r.result.exit_code == 0);
+    }
+
+    TEST_CASE("a 32-bit or x32 system call makes the trace incomplete") {
+        if (!have_gcc())
+            return;
+        ScratchDir dir;
+        REQUIRE(build_c("abi", R"(
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (strcmp(argv[1], "i386") == 0) {
+        long ret, nr = 20; /* getpid on i386 */
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr) : "memory");
+    } else {
+        syscall(0x40000000 | SYS_getpid); /* ENOSYS where x32 is off */
+    }
+    return 0;
+}
+)"));
+        auto i386 = run({"./abi", "i386"});
+        REQUIRE(i386.result.trace);
+        CHECK(i386.result.exit_code == 0);
+        CHECK(i386.trace().incomplete == "a 32-bit system call (int 0x80)");
+        auto x32 = run({"./abi", "x32"});
+        REQUIRE(x32.result.trace);
+        CHECK(x32.result.exit_code == 0);
+        CHECK(x32.trace().incomplete == "an x32 system call");
     }
 
     TEST_CASE("strace runs normally under the tracer") {
