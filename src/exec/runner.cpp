@@ -9,6 +9,7 @@
 #include "exec/inherited.hpp"
 #include "exec/signal_forwarding.hpp"
 #include "exec/spawn.hpp"
+#include "exec/tracer.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -53,10 +54,26 @@ Fd open_pidfd(pid_t pid) {
 #endif
 }
 
+// Starts CMD traced when asked and possible; otherwise as always, with the
+// reason in `result`. `tracer` is reset when tracing is not on.
+int start(const SpawnSetup &setup, pid_t &pid, const char *path, char *const *argv,
+          std::optional<Tracer> &tracer, RunResult &result) {
+    if (tracer && tracer->unavailable().empty()) {
+        int rc = setup.start_traced(pid, path, argv, *tracer);
+        if (rc != -1)
+            return rc;
+    }
+    if (tracer) {
+        result.trace_unavailable = tracer->unavailable();
+        tracer.reset();
+    }
+    return setup.start(pid, path, argv);
+}
+
 } // namespace
 
 RunResult run_process(const std::string &executable, const std::vector<std::string> &argv,
-                      int stdin_fd, const OutputSink &sink) {
+                      int stdin_fd, const OutputSink &sink, const RunOptions &options) {
     std::vector<char *> c_argv;
     for (const auto &arg : argv)
         c_argv.push_back(const_cast<char *>(arg.c_str()));
@@ -82,7 +99,10 @@ RunResult run_process(const std::string &executable, const std::vector<std::stri
     RunResult result;
     result.started_ns = now_ns();
     pid_t pid = 0;
-    int rc = setup.start(pid, executable.c_str(), c_argv.data());
+    std::optional<Tracer> tracer;
+    if (options.trace)
+        tracer.emplace(options.trace_filter);
+    int rc = start(setup, pid, executable.c_str(), c_argv.data(), tracer, result);
     if (rc != 0) {
         int code = rc == ENOENT ? exit_not_found : exit_cannot_execute;
         throw Error(argv[0] + ": " + std::strerror(rc), code);
@@ -116,6 +136,8 @@ RunResult run_process(const std::string &executable, const std::vector<std::stri
     result.user_ns = to_ns(usage.ru_utime);
     result.system_ns = to_ns(usage.ru_stime);
     result.max_rss_kb = usage.ru_maxrss;
+    if (tracer)
+        result.trace = tracer->finish();
     return result;
 }
 

@@ -8,10 +8,13 @@
 
 #include "exec/delivery.hpp"
 #include "exec/output_pump.hpp"
+#include "exec/trace_event.hpp"
+#include "exec/trace_filter.hpp"
 #include "store/output_log.hpp"
 
 #include <csignal>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,10 @@ struct RunResult {
     int64_t started_ns = 0, stopped_ns = 0; // wall clock, ns since the epoch
     int64_t user_ns = 0, system_ns = 0;     // CPU time of CMD and its children
     int64_t max_rss_kb = 0;
+    // RunOptions::trace: the trace, or (nullopt) why tracing was unavailable;
+    // CMD then ran untraced all the same.
+    std::optional<Trace> trace;
+    std::string trace_unavailable;
 
     // What fleche exits with: CMD's code, or 128 + signal; never 0 when
     // output was lost. After a write error fleche closes CMD's pipe, and the
@@ -38,10 +45,15 @@ struct RunResult {
     int64_t wall_ns() const { return stopped_ns - started_ns; }
 };
 
+struct RunOptions {
+    bool trace = false; // run CMD under the tracer (exec/tracer.hpp)
+    TraceFilterOptions trace_filter;
+};
+
 // `executable` is run with `argv` (argv[0] as the user typed it). stdin_fd
 // < 0 lets CMD inherit our stdin. Throws Error with status 126 or 127 when
 // CMD cannot be started. The sink must not throw.
 RunResult run_process(const std::string &executable, const std::vector<std::string> &argv,
-                      int stdin_fd, const OutputSink &sink);
+                      int stdin_fd, const OutputSink &sink, const RunOptions &options = {});
 
 } // namespace fleche::exec

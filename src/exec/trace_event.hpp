@@ -18,7 +18,10 @@ struct TraceEvent {
         open,     // open, openat, openat2, creat (open_flags says how)
         exec,     // execve, execveat: the program (and, through the opens
                   // that follow, its interpreter and libraries)
-        probe,    // the stat family, statx, access, faccessat, faccessat2
+        probe,    // the stat family, statx, access, faccessat, faccessat2;
+                  // chdir, fchdir (a lookup of the directory); readlink and
+                  // readlinkat when traced (TraceFilterOptions::readlink).
+                  // With AT_EMPTY_PATH and "": the file of the fd (fstat)
         list,     // getdents64/getdents: path is the directory listed
         remove,   // unlink, unlinkat, rmdir
         rename,   // rename, renameat, renameat2: path -> path2
