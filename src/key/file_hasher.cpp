@@ -88,13 +88,15 @@ std::string FileHasher::digest(const std::string &path, const struct stat &st) {
 
 std::optional<std::string> FileHasher::try_digest(const std::string &path, const struct stat &st,
                                                   std::string &problem) {
-    FileStamp stamp = stamp_of(st);
-    if (auto it = recalled_.find(path); it != recalled_.end() && it->second.first == stamp)
-        return it->second.second;
+    return try_digest(path, stamp_of(st), problem);
+}
+
+std::optional<std::string> FileHasher::try_digest(const std::string &path, const FileStamp &stamp,
+                                                  std::string &problem) {
     std::string key = cache_ ? absolute(path) : "";
     if (cache_)
         if (auto digest = cache_->find(key, stamp))
-            return digest;
+            return to_hex(*digest);
     if (auto it = prefetched_.find(path); it != prefetched_.end() && it->second.first == stamp) {
         remember(key, stamp, it->second.second);
         return it->second.second;
@@ -120,14 +122,28 @@ std::optional<std::string> FileHasher::try_digest(const std::string &path, const
     return digest;
 }
 
-bool FileHasher::recall(const std::string &path, const FileStamp &stamp) {
+std::optional<Digest> FileHasher::recall(const std::string &path, const FileStamp &stamp) {
     if (!cache_)
-        return false;
-    auto digest = cache_->find(absolute(path), stamp);
-    if (!digest)
-        return false;
-    recalled_[path] = {stamp, std::move(*digest)};
-    return true;
+        return std::nullopt;
+    return cache_->find(absolute(path), stamp);
+}
+
+FileHasher::Directory FileHasher::directory(const std::string &dir) const {
+    if (!cache_)
+        return {};
+    // A name is one component, neither "." nor "..": the directory's normal
+    // path, a slash and the name is the file's normal path.
+    std::string prefix = absolute(dir);
+    if (!prefix.ends_with('/'))
+        prefix += '/';
+    return {cache_->directory(prefix)};
+}
+
+std::optional<Digest> FileHasher::recall_in(const Directory &dir, std::string_view name,
+                                            const FileStamp &stamp) const {
+    if (!cache_)
+        return std::nullopt;
+    return cache_->find_in(dir.token, name, stamp);
 }
 
 void FileHasher::prefetch(const std::vector<Found> &files) {

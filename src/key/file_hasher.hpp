@@ -6,12 +6,14 @@
 // remembered.
 #pragma once
 
+#include "util/sha256.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,7 +31,13 @@ FileStamp stamp_of(const struct stat &st);
 class DigestCache {
   public:
     virtual ~DigestCache() = default;
-    virtual std::optional<std::string> find(const std::string &path, const FileStamp &stamp) = 0;
+    virtual std::optional<Digest> find(const std::string &path, const FileStamp &stamp) = 0;
+    // For the files of one directory, `dir` its absolute path with a final
+    // slash: a token that find_in() continues from with each name, so that
+    // no file's path is built or hashed whole.
+    virtual uint64_t directory(std::string_view dir) = 0;
+    virtual std::optional<Digest> find_in(uint64_t directory, std::string_view name,
+                                          const FileStamp &stamp) = 0;
     virtual void remember(const std::string &path, const FileStamp &stamp,
                           const std::string &digest) = 0;
 };
@@ -44,11 +52,21 @@ class FileHasher {
     // read ("cannot read 'x': Permission denied").
     std::optional<std::string> try_digest(const std::string &path, const struct stat &st,
                                           std::string &problem);
+    std::optional<std::string> try_digest(const std::string &path, const FileStamp &stamp,
+                                          std::string &problem);
 
-    // Whether the cache knows the file at `path` whose stamp is `stamp`, just
-    // taken by the caller: then digest() given that stamp answers from it
-    // without looking up again.
-    bool recall(const std::string &path, const FileStamp &stamp);
+    // What the cache knows of the file at `path` whose stamp is `stamp`,
+    // just taken by the caller; nothing is read.
+    std::optional<Digest> recall(const std::string &path, const FileStamp &stamp);
+    // The same for the files of one directory (named as the caller names
+    // it), each by its name: a warm hit over a large tree asks this once per
+    // file, and it costs a hash of the name and a probe of the mapped cache.
+    struct Directory {
+        uint64_t token = 0;
+    };
+    Directory directory(const std::string &dir) const;
+    std::optional<Digest> recall_in(const Directory &dir, std::string_view name,
+                                    const FileStamp &stamp) const;
 
     // A regular file and its stat as the walk that found it saw it.
     struct Found {
@@ -68,9 +86,7 @@ class FileHasher {
     std::string absolute(const std::string &path) const;
     void remember(const std::string &key, const FileStamp &stamp, const std::string &digest);
 
-    // Digests recalled from the cache or hashed ahead of digest(), each with
-    // the stamp it is for.
-    std::unordered_map<std::string, std::pair<FileStamp, std::string>> recalled_;
+    // Digests hashed ahead of digest(), each with the stamp it is for.
     std::map<std::string, std::pair<FileStamp, std::string>> prefetched_;
     DigestCache *cache_;
     std::string cwd_;

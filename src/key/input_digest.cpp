@@ -2,17 +2,18 @@
 
 #include "key/key_record.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/path_spec.hpp"
 #include "util/sha256.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <filesystem>
 #include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unordered_map>
 
 namespace fleche::key {
 
@@ -37,19 +38,41 @@ const char *unhashable_type(mode_t mode) {
 }
 
 // What the walk before hashing saw, so that hashing looks neither again:
-// each entry's lstat (or the errno it failed with), each directory's names.
+// each declared path's stat, each directory's names (sorted) and each name's
+// lstat (or the errno it failed with), and the digests the cache knew.
 struct Walk {
     struct Entry {
-        int err;
+        std::string name;
+        int err = 0;
+        mode_t mode = 0;
+        FileStamp stamp;
+        std::optional<Digest> recalled;
+        size_t dir = 0; // a directory's index in `dirs`
+    };
+    struct Dir {
+        std::string path; // as the messages name it
+        int err = 0;      // of the listing
+        std::vector<Entry> entries;
+    };
+    struct Top {
+        int err = 0;
         struct stat st;
+        std::optional<Digest> recalled;
+        size_t dir = 0;
     };
-    struct Listing {
-        std::vector<std::string> names;
-        int err;
-    };
-    std::unordered_map<std::string, Entry> entries;
-    std::unordered_map<std::string, Listing> listings;
+    std::vector<Dir> dirs;
+    std::vector<Top> tops; // in the order the specs' paths are hashed
 };
+
+void append_hex(std::string &out, const Digest &digest) {
+    static constexpr char digits[] = "0123456789abcdef";
+    char hex[2 * std::tuple_size_v<Digest>];
+    for (size_t i = 0; i < digest.size(); ++i) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    out.append(hex, sizeof hex);
+}
 
 // Digests the inputs, stopping at the first one that cannot be hashed: from
 // then on no key can be made, and the reason is all that is wanted.
@@ -59,29 +82,29 @@ class InputHasher {
 
     const std::string &unhashable() const { return unhashable_; }
 
-    // One declared path (following symlinks).
-    InputDigest input(const std::string &path) {
+    // One declared path (following symlinks), as `top` saw it.
+    InputDigest input(const std::string &path, const Walk::Top &top) {
         InputDigest input{normalize_path(path), InputKind::missing, ""};
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0) {
-            int err = errno;
-            bool dangling = err == ENOENT || err == ENOTDIR || err == ELOOP;
-            if (dangling && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        const struct stat &st = top.st;
+        if (top.err) {
+            bool dangling = top.err == ENOENT || top.err == ENOTDIR || top.err == ELOOP;
+            struct stat link;
+            if (dangling && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
                 if (auto target = link_text(path)) {
                     input.kind = InputKind::symlink;
                     input.digest = sha256_hex(*target);
                 }
-            } else if (err != ENOENT && err != ENOTDIR) {
-                cannot_read(path, err); // there may be something there: not missing
+            } else if (top.err != ENOENT && top.err != ENOTDIR) {
+                cannot_read(path, top.err); // there may be something there: not missing
             }
             return input;
         }
         if (S_ISDIR(st.st_mode)) {
             input.kind = InputKind::directory;
-            input.digest = directory(path);
+            input.digest = directory(walk_.dirs[top.dir]);
         } else if (S_ISREG(st.st_mode)) {
             input.kind = is_executable(st) ? InputKind::executable : InputKind::file;
-            input.digest = file(path, st);
+            input.digest = top.recalled ? to_hex(*top.recalled) : file(path, stamp_of(st));
         } else {
             cannot_hash(path, st.st_mode);
         }
@@ -93,72 +116,51 @@ class InputHasher {
     // length>:<name>\n", type one of f (file), x (executable file), d
     // (directory, recursively) or l (symlink, digest of the target text, not
     // followed).
-    std::string directory(const std::string &path) {
+    std::string directory(const Walk::Dir &dir) {
+        if (dir.err)
+            cannot_read(dir.path, dir.err);
         std::string listing;
-        for (const auto &name : sorted_names(path)) {
+        listing.reserve(dir.entries.size() * 96);
+        for (const auto &entry : dir.entries) {
             if (!unhashable_.empty())
                 return "";
-            std::string child = path + "/" + name;
-            struct stat st;
-            int err = 0;
-            if (auto seen = walk_.entries.find(child); seen != walk_.entries.end()) {
-                err = seen->second.err;
-                st = seen->second.st;
-            } else if (::lstat(child.c_str(), &st) != 0) {
-                err = errno;
-            }
-            if (err) {
+            if (entry.err) {
                 // Gone since it was listed: the check after the run sees that.
-                if (err != ENOENT)
-                    cannot_read(child, err);
+                if (entry.err != ENOENT)
+                    cannot_read(dir.path + "/" + entry.name, entry.err);
                 continue;
             }
-            char type;
-            std::string digest;
-            if (S_ISREG(st.st_mode)) {
-                type = is_executable(st) ? 'x' : 'f';
-                digest = file(child, st);
-            } else if (S_ISDIR(st.st_mode)) {
-                type = 'd';
-                digest = directory(child);
-            } else if (S_ISLNK(st.st_mode)) {
-                type = 'l';
-                digest = sha256_hex(link_text(child).value_or(""));
+            mode_t mode = entry.mode;
+            if (S_ISREG(mode)) {
+                listing += (mode & S_IXUSR) != 0 ? 'x' : 'f';
+                listing += ' ';
+                if (entry.recalled)
+                    append_hex(listing, *entry.recalled);
+                else
+                    listing += file(dir.path + "/" + entry.name, entry.stamp);
+            } else if (S_ISDIR(mode)) {
+                listing += "d ";
+                listing += directory(walk_.dirs[entry.dir]);
+            } else if (S_ISLNK(mode)) {
+                listing += "l ";
+                listing += sha256_hex(link_text(dir.path + "/" + entry.name).value_or(""));
             } else {
-                cannot_hash(child, st.st_mode);
+                cannot_hash(dir.path + "/" + entry.name, mode);
                 return "";
             }
-            listing += type;
             listing += ' ';
-            listing += digest;
-            listing += ' ';
-            append_record_str(listing, name);
+            append_record_str(listing, entry.name);
             listing += '\n';
         }
         return sha256_hex(listing);
     }
 
-    std::string file(const std::string &path, const struct stat &st) {
+    std::string file(const std::string &path, const FileStamp &stamp) {
         std::string problem;
-        auto digest = hasher_.try_digest(path, st, problem);
+        auto digest = hasher_.try_digest(path, stamp, problem);
         if (!digest && unhashable_.empty())
             unhashable_ = problem;
         return digest.value_or("");
-    }
-
-    std::vector<std::string> sorted_names(const std::string &dir) {
-        int error;
-        std::vector<std::string> names;
-        if (auto seen = walk_.listings.find(dir); seen != walk_.listings.end()) {
-            names = seen->second.names;
-            error = seen->second.err;
-        } else {
-            names = directory_entries(dir, error);
-        }
-        if (error)
-            cannot_read(dir, error);
-        std::sort(names.begin(), names.end());
-        return names;
     }
 
     std::optional<std::string> link_text(const std::string &path) {
@@ -193,31 +195,62 @@ class InputHasher {
     std::string unhashable_;
 };
 
-// Every regular file that the specs name, directories walked (without
-// following links inside them, as InputHasher::directory does). Each file is
-// looked up in the cache right after its stat; those it does not know are
-// left in `misses` for FileHasher::prefetch.
-void collect_files(const std::string &path, bool top, FileHasher &hasher, Walk &walk,
-                   std::vector<FileHasher::Found> &misses) {
-    struct stat st;
-    if (top) {
-        if (::stat(path.c_str(), &st) != 0)
-            return;
-    } else {
-        int err = ::lstat(path.c_str(), &st) != 0 ? errno : 0;
-        walk.entries[path] = {err, st};
-        if (err)
-            return;
+// Walks the directory at `path` (following a symlink only if it is
+// declared, `top`), without following links inside it: its names are
+// stat'ed relative to the open directory, and each regular file is looked up
+// in the cache right after its stat. Those the cache does not know are left
+// in `misses` for FileHasher::prefetch. Returns the directory's index.
+size_t walk_directory(const std::string &path, bool top, FileHasher &hasher, Walk &walk,
+                      std::vector<FileHasher::Found> &misses) {
+    size_t index = walk.dirs.size();
+    walk.dirs.push_back({path, 0, {}});
+    Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW)));
+    std::vector<std::string> names;
+    int err = fd ? directory_entries_at(fd.get(), names) : errno;
+    std::sort(names.begin(), names.end());
+    std::vector<Walk::Entry> entries(names.size());
+    FileHasher::Directory cached = hasher.directory(path);
+    for (size_t i = 0; i < names.size(); ++i) {
+        Walk::Entry &entry = entries[i];
+        entry.name = std::move(names[i]);
+        struct stat st;
+        if (::fstatat(fd.get(), entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            entry.err = errno;
+            continue;
+        }
+        entry.mode = st.st_mode;
+        entry.stamp = stamp_of(st);
+        if (S_ISREG(st.st_mode)) {
+            entry.recalled = hasher.recall_in(cached, entry.name, entry.stamp);
+            if (!entry.recalled)
+                misses.push_back({path + "/" + entry.name, entry.stamp});
+        }
     }
-    if (S_ISREG(st.st_mode)) {
-        if (FileStamp stamp = stamp_of(st); !hasher.recall(path, stamp))
+    fd = Fd(); // one open directory at a time, however deep the tree
+    for (auto &entry : entries)
+        if (!entry.err && S_ISDIR(entry.mode))
+            entry.dir = walk_directory(path + "/" + entry.name, false, hasher, walk, misses);
+    walk.dirs[index].err = err;
+    walk.dirs[index].entries = std::move(entries);
+    return index;
+}
+
+// One declared path, followed if a symlink.
+void walk_top(const std::string &path, FileHasher &hasher, Walk &walk,
+              std::vector<FileHasher::Found> &misses) {
+    Walk::Top &top = walk.tops.emplace_back();
+    if (::stat(path.c_str(), &top.st) != 0) {
+        top.err = errno;
+        return;
+    }
+    if (S_ISREG(top.st.st_mode)) {
+        FileStamp stamp = stamp_of(top.st);
+        top.recalled = hasher.recall(path, stamp);
+        if (!top.recalled)
             misses.push_back({path, stamp});
-    } else if (S_ISDIR(st.st_mode)) {
-        int err;
-        std::vector<std::string> names = directory_entries(path, err);
-        for (const auto &name : names)
-            collect_files(path + "/" + name, false, hasher, walk, misses);
-        walk.listings[path] = {std::move(names), err};
+    } else if (S_ISDIR(top.st.st_mode)) {
+        size_t dir = walk_directory(path, true, hasher, walk, misses);
+        walk.tops.back().dir = dir; // `top` may have moved
     }
 }
 
@@ -238,12 +271,13 @@ DigestedInputs digest_inputs(const std::vector<std::string> &specs, bool warn_mi
     for (const auto &spec : specs) {
         expanded.push_back(expand_spec(spec));
         for (const auto &path : expanded.back().paths)
-            collect_files(path, true, hasher, walk, misses);
+            walk_top(path, hasher, walk, misses);
     }
     hasher.prefetch(misses);
     InputHasher hashing(hasher, walk);
     DigestedInputs digested;
     auto &inputs = digested.inputs;
+    size_t top = 0;
     for (size_t i = 0; i < specs.size() && hashing.unhashable().empty(); ++i) {
         const auto &[glob, paths, unreadable] = expanded[i];
         if (!unreadable.empty()) {
@@ -251,7 +285,7 @@ DigestedInputs digest_inputs(const std::vector<std::string> &specs, bool warn_mi
             return digested;
         }
         for (const auto &path : paths)
-            inputs.push_back(hashing.input(path));
+            inputs.push_back(hashing.input(path, walk.tops[top++]));
         bool missing = glob ? paths.empty() : inputs.back().kind == InputKind::missing;
         if (missing && warn_missing && hashing.unhashable().empty())
             warn("input '" + specs[i] + "' does not exist; recorded as missing");

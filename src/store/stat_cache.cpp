@@ -35,21 +35,36 @@ StatCache::StatCache(const std::string &store_dir) {
     }
 }
 
-std::optional<std::string> StatCache::find(const std::string &path, const key::FileStamp &stamp) {
-    if (auto it = learnt_.find(path); it != learnt_.end() && it->second.first == stamp)
+std::optional<Digest> StatCache::find(const StatKey &key) {
+    if (auto it = learnt_.find(key.path_hash); it != learnt_.end() && it->second.first == key.stamp)
         return it->second.second;
     if (!file_)
         return std::nullopt;
-    if (auto digest = file_->find(stat_key(path, stamp)))
-        return to_hex(*digest);
-    return std::nullopt;
+    return file_->find(key);
+}
+
+std::optional<Digest> StatCache::find(const std::string &path, const key::FileStamp &stamp) {
+    return find(stat_key(path, stamp));
+}
+
+uint64_t StatCache::directory(std::string_view dir) {
+    return path_hash_state(dir);
+}
+
+std::optional<Digest> StatCache::find_in(uint64_t directory, std::string_view name,
+                                         const key::FileStamp &stamp) {
+    return find(stat_key(directory, name, stamp));
 }
 
 void StatCache::remember(const std::string &path, const key::FileStamp &stamp,
                          const std::string &digest) {
-    learnt_[path] = {stamp, digest};
-    if (auto bytes = digest_of_hex(digest); bytes && file_)
-        pending_.emplace_back(stat_key(path, stamp), *bytes);
+    auto bytes = digest_of_hex(digest);
+    if (!bytes)
+        return;
+    StatKey key = stat_key(path, stamp);
+    learnt_[key.path_hash] = {stamp, *bytes};
+    if (file_)
+        pending_.emplace_back(key, *bytes);
 }
 
 void StatCache::flush() noexcept {

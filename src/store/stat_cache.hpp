@@ -9,9 +9,10 @@
 #include "key/file_hasher.hpp"
 #include "store/stat_cache_file.hpp"
 
-#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace fleche::store {
@@ -24,16 +25,22 @@ class StatCache : public key::DigestCache {
     // `store_dir` empty (no store): it only remembers for this process.
     explicit StatCache(const std::string &store_dir);
 
-    std::optional<std::string> find(const std::string &path, const key::FileStamp &stamp) override;
+    std::optional<Digest> find(const std::string &path, const key::FileStamp &stamp) override;
+    uint64_t directory(std::string_view dir) override;
+    std::optional<Digest> find_in(uint64_t directory, std::string_view name,
+                                  const key::FileStamp &stamp) override;
     void remember(const std::string &path, const key::FileStamp &stamp,
                   const std::string &digest) override;
     // Best effort: a store that cannot be written only loses the speed-up.
     void flush() noexcept;
 
   private:
+    std::optional<Digest> find(const StatKey &key);
+
     std::string tmp_dir_;
     std::unique_ptr<StatCacheFile> file_;
-    std::map<std::string, std::pair<key::FileStamp, std::string>> learnt_;
+    // By path hash, as in the file: a path is known by its hash there too.
+    std::unordered_map<uint64_t, std::pair<key::FileStamp, Digest>> learnt_;
     StatCacheFile::Learnt pending_;
 };
 

@@ -144,16 +144,36 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
 
 } // namespace
 
-StatKey stat_key(std::string_view absolute_path, const key::FileStamp &stamp) {
-    uint64_t h = 0xcbf29ce484222325; // FNV-1a
-    for (unsigned char c : absolute_path)
+namespace {
+
+constexpr uint64_t fnv_basis = 0xcbf29ce484222325; // FNV-1a
+
+uint64_t fnv_continue(uint64_t h, std::string_view text) {
+    for (unsigned char c : text)
         h = (h ^ c) * 0x100000001b3;
-    return {mix(h), stamp};
+    return h;
+}
+
+} // namespace
+
+StatKey stat_key(std::string_view absolute_path, const key::FileStamp &stamp) {
+    return {mix(fnv_continue(fnv_basis, absolute_path)), stamp};
+}
+
+uint64_t path_hash_state(std::string_view prefix) {
+    return fnv_continue(fnv_basis, prefix);
+}
+
+StatKey stat_key(uint64_t prefix_state, std::string_view name, const key::FileStamp &stamp) {
+    return {mix(fnv_continue(prefix_state, name)), stamp};
 }
 
 std::optional<Digest> read_slot(const uint64_t *slot, const StatKey &key) {
     uint64_t before = load(slot, std::memory_order_acquire);
     if (before == 0 || before % 2 != 0)
+        return std::nullopt;
+    // Most slots a lookup meets are another file's: rejected without the check.
+    if (load(slot + 1, std::memory_order_relaxed) != key.path_hash)
         return std::nullopt;
     uint64_t words[stat_cache_slot_words - 1];
     // Acquire: the second read of seq cannot move before these.

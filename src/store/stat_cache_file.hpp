@@ -58,6 +58,10 @@ struct StatKey {
     key::FileStamp stamp;
 };
 StatKey stat_key(std::string_view absolute_path, const key::FileStamp &stamp);
+// The same in steps, for the files of one directory: the path's hash state
+// after a prefix (the directory, slash included), continued by each name.
+uint64_t path_hash_state(std::string_view prefix);
+StatKey stat_key(uint64_t prefix_state, std::string_view name, const key::FileStamp &stamp);
 
 // The codec of one slot, on words of a mapping (or of a test's buffer).
 // read_slot: the slot's digest when it is stable, intact and holds `key`.

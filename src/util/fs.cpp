@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +102,24 @@ std::vector<std::string> directory_entries(const std::string &dir, int &error) {
             names.push_back(name);
     ::closedir(d);
     return names;
+}
+
+int directory_entries_at(int fd, std::vector<std::string> &names) {
+    alignas(dirent64) char buffer[32768];
+    for (;;) {
+        ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return 0;
+        for (ssize_t at = 0; at < n;) {
+            const auto *e = reinterpret_cast<const dirent64 *>(buffer + at);
+            at += e->d_reclen;
+            std::string_view name = e->d_name;
+            if (name != "." && name != "..")
+                names.emplace_back(name);
+        }
+    }
 }
 
 void remove_tree(const std::string &path) {

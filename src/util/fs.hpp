@@ -50,6 +50,11 @@ std::vector<std::string> directory_entries(const std::string &dir);
 // when it could): for callers to whom a missing entry matters.
 std::vector<std::string> directory_entries(const std::string &dir, int &error);
 
+// The names in the directory open as `fd`, except "." and "..", in no
+// particular order, appended to `names`: the errno when it cannot be read,
+// else 0. Read straight from getdents64, without a DIR's copy of each.
+int directory_entries_at(int fd, std::vector<std::string> &names);
+
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);
 

@@ -46,6 +46,20 @@ TEST_CASE("a stat cache slot gives back what was written, for that key only") {
     CHECK(read_slot(slot, key) == digest_of("b"));
 }
 
+TEST_CASE("a file found by its directory and name is the file found by its path") {
+    // What a directory walk remembers by path, it finds by name, and back.
+    StatCache cache(""); // in memory only
+    cache.remember("/w/src/a.txt", stamp(1), to_hex(digest_of("a")));
+    uint64_t dir = cache.directory("/w/src/");
+    CHECK(cache.find_in(dir, "a.txt", stamp(1)) == digest_of("a"));
+    CHECK_FALSE(cache.find_in(dir, "a.tx", stamp(1)));
+    CHECK_FALSE(cache.find_in(cache.directory("/w/"), "a.txt", stamp(1)));
+    CHECK_FALSE(cache.find_in(dir, "a.txt", stamp(2)));
+    StatKey whole = stat_key("/w/src/a.txt", stamp(1));
+    StatKey steps = stat_key(path_hash_state("/w/src/"), "a.txt", stamp(1));
+    CHECK(whole.path_hash == steps.path_hash);
+}
+
 TEST_CASE("a damaged or half-written stat cache slot is a miss") {
     StatKey key = stat_key("/w/a.txt", stamp(1));
     uint64_t good[stat_cache_slot_words] = {};
@@ -143,7 +157,7 @@ TEST_SUITE("threads") {
                         for (int64_t n = 0; n < 8; ++n)
                             if (auto digest = cache.find(path_of(i), stamp(n))) {
                                 ++found;
-                                if (*digest != expected(i, n))
+                                if (to_hex(*digest) != expected(i, n))
                                     ++wrong;
                             }
                 }
