@@ -126,19 +126,14 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
         entry.outputs_size += output.size;
     store::LocalStorage(store).put_entry(entry); // the entry file, then the index row
     test_hook("stored");
-    // The fold stays on this thread, after our row: its transaction is a
-    // kill point (index-begin) that the crash tests expect after CMD's output.
     if (store::Index *index = store.try_index()) {
         try {
             store::HitLog(store.dir()).fold(*index); // we write the index anyway
         } catch (const Error &) {
             // counts catch up at the next fold
         }
+        index->checkpoint(); // later opens of the index have an empty WAL to scan
     }
-    // No checkpoint here: the WAL is emptied by SQLite's autocheckpoint
-    // (index.cpp), and whoever opens the index next scans what is left, a
-    // miss while its CMD runs. A checkpoint of each store cost a truncate of
-    // the WAL (half a millisecond in strace, on ext4) after CMD had exited.
     trim_store_if_due(store, entry, options.limits);
 }
 
@@ -151,10 +146,9 @@ void count_miss(store::Store &store, const PreparedKey &key, const RunOptions &o
 }
 
 // Opens the index and prepares the statements of the entry's row on a thread
-// of its own while CMD runs, both of which a miss did after CMD exited
-// (callgrind of a miss of `true`: 1.05 M instructions on the main thread in
-// run_and_record, 0.36 M with this; the index is needed whether the run is
-// stored or not, to count it). Joined when CMD has exited
+// of its own while CMD runs, which the store would otherwise do after CMD
+// exits (about 1 M instructions, half a millisecond; the index is needed
+// whether the run is stored or not, to count it). Joined when CMD has exited
 // (std::jthread), before the store is used on this thread again: Store and
 // its connection are used by one thread at a time. The thread takes no
 // signal (they are forwarded to CMD by the thread that waits for it). A

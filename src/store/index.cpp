@@ -109,8 +109,8 @@ void enable_wal(Database &db) {
 void set_up_connection(Database &db) {
     sqlite3_busy_timeout(db.handle(), 30000);
     // The WAL persists between runs and is scanned by every open (see
-    // sqlite.cpp): this bounds it (a storing run no longer empties it, see
-    // engine/record_run.cpp; gc does).
+    // sqlite.cpp); a storing run empties it (Index::checkpoint), and this
+    // bounds it when many store at once.
     sqlite3_wal_autocheckpoint(db.handle(), 64);
 }
 
