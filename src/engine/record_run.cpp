@@ -132,7 +132,12 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
         } catch (const Error &) {
             // counts catch up at the next fold
         }
-        index->checkpoint(); // later opens of the index have an empty WAL to scan
+        // Later opens of the index have an empty WAL to scan. Not left to
+        // the autocheckpoint: each process is the first connection, whose
+        // recovery of the WAL starts the backfill over, so the WAL never
+        // restarts and grows (measured: 10 MB after a few hundred misses,
+        // 2,500 reads on every open).
+        index->checkpoint();
     }
     trim_store_if_due(store, entry, options.limits);
 }
