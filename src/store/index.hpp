@@ -66,6 +66,10 @@ class Index {
 
     Database &database() { return db_; }
 
+    // Prepares the statements that put() needs, ahead of it: a miss does it
+    // while CMD runs (engine/record_run.cpp).
+    void prepare_put();
+
     // For commands that read or change much of the index (gc, query, stats,
     // verify): a larger page cache and memory-mapped reads. Not on the hit
     // path, where the defaults are cheaper to set up.
