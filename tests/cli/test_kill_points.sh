@@ -46,6 +46,8 @@ case_documented() {
 case_point() {
     local point=$1
     case $point in
+        blob-* | entry-* | index-* | stored)
+            killed_at "$point" fl run -o out.bin -- sh -c 'echo data >out.bin; echo hi' ;;
         format-written)
             killed_at "$point" fl run -- true ;;
         rm-*)
