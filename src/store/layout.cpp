@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -50,6 +51,7 @@ void write_layout_version(const std::string &store_dir) {
     std::string text = std::string(layout_magic) + std::to_string(store_layout_version) + "\n";
     if (::write(file.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
         throw Error(errno_message("cannot write '" + file.path() + "'", errno));
+    test_hook("format-written");
     file.commit(format_path(store_dir));
 }
 

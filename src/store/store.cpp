@@ -5,6 +5,7 @@
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -102,7 +103,9 @@ Index *Store::try_index() noexcept {
 
 void remove_entry(Store &store, const std::string &key) {
     store.entries().remove(key);
+    test_hook("rm-entry-removed");
     store.index().remove(key);
+    test_hook("rm-index-removed");
 }
 
 } // namespace fleche::store

@@ -5,6 +5,7 @@
 #include "store/storing_lock.hpp"
 #include "util/clock.hpp"
 #include "util/sha256.hpp"
+#include "util/test_hook.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -118,6 +119,7 @@ std::unordered_set<std::string> referenced_blobs(Store &store) {
 
 void repair(Store &store, const std::vector<BlobFile> &files, VerifyResult &result) {
     for (const auto &key : result.broken_entries) {
+        test_hook("repair-entry");
         remove_entry(store, key);
         ++result.removed_entries;
     }
@@ -131,6 +133,7 @@ void repair(Store &store, const std::vector<BlobFile> &files, VerifyResult &resu
     StoringBarrier barrier(store.dir());
     barrier.lock();
     std::unordered_set<std::string> referenced = referenced_blobs(store);
+    test_hook("repair-orphans");
     for (const auto &file : files)
         if (!referenced.count(file.digest) && ::unlink(file.path.c_str()) == 0)
             ++result.removed_blobs;

@@ -26,6 +26,12 @@
 // log-chunk (the log's recorder, usually on its own thread, is about to
 // encode a piece of CMD's output), restore-written (a hit has written and
 // checked a restored file's temporary copy, not yet renamed it into place).
+// rm-entry-removed (rm or a repair has removed an entry file, not yet its
+// index rows), rm-index-removed (after both), repair-entry (verify --repair,
+// before removing a broken entry), repair-orphans (verify --repair holds the
+// storing lock, before removing unreferenced blobs), format-written (a new
+// store's layout `format` file is written to tmp/, not yet renamed).
+// tests/cli/kill_points.txt lists the points test_kill_points.sh drives.
 // Unset variables cost one getenv per point: on the store path, and once per
 // file a hit restores.
 //
