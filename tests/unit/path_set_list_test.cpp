@@ -96,3 +96,26 @@ TEST_CASE("prepending puts the newest first, drops a same-K2 item and caps the l
     CHECK(full.items.front().path_set.paths[0].path == "f" + std::to_string(max_path_sets + 4));
     CHECK(full.items.back().path_set.paths[0].path == "f5"); // f0..f4 dropped
 }
+
+#include "../unit/scratch_dir.hpp"
+#include "store/local_storage.hpp"
+#include "store/store.hpp"
+
+#include <fstream>
+
+TEST_CASE("local storage puts and gets a path-set list, and a damaged or absent one is none") {
+    ScratchDir scratch;
+    Store store((scratch.path() / "store").string());
+    LocalStorage storage(store);
+    PathSetList list = sample_list();
+    CHECK_FALSE(storage.get_path_sets(list.key));
+    storage.put_path_sets(list);
+    auto got = storage.get_path_sets(list.key);
+    REQUIRE(got);
+    CHECK(*got == list);
+    std::string path = storage.path_sets_path(list.key);
+    CHECK(path == (scratch.path() / "store/path-sets/11").string() + "/" + std::string(62, '1'));
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << "fleche-path-sets 1\nkey ";
+    CHECK_FALSE(storage.get_path_sets(list.key));
+    CHECK_FALSE(storage.get_path_sets("not a key"));
+}
