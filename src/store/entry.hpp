@@ -32,11 +32,15 @@ struct Tag {
 
 // What a traced run read, probed or listed (room for the traced key; no run
 // records one yet): the entry applies when every path still has its state.
+// A probed directory is `directory` (its existence and type matter, not its
+// names: those are a `listing`); a probed regular file is keyed by content.
 struct PathState {
-    enum class Kind : int { content = 1, missing = 2, listing = 3 }; // on disk: never renumber
+    // on disk: never renumber
+    enum class Kind : int { content = 1, missing = 2, listing = 3, directory = 4 };
     std::string path;
     Kind kind = Kind::missing;
-    std::string digest; // content: the file's; listing: the directory listing's; missing: empty
+    std::string digest; // content: the file's; listing: the directory listing's;
+                        // missing, directory: empty
     bool operator==(const PathState &) const = default;
 };
 

@@ -53,6 +53,8 @@ const char *state_name(PathState::Kind kind) {
         return "content";
     case PathState::Kind::listing:
         return "listing";
+    case PathState::Kind::directory:
+        return "directory";
     case PathState::Kind::missing:
         break;
     }
@@ -76,7 +78,7 @@ void write_path_set(Writer &w, const PathSet &set) {
     w.word("path-set ").number(static_cast<int64_t>(set.paths.size())).end();
     for (const auto &p : set.paths) {
         w.word("path ").str(p.path).space().word(state_name(p.kind));
-        if (p.kind != PathState::Kind::missing)
+        if (p.kind == PathState::Kind::content || p.kind == PathState::Kind::listing)
             w.space().word(p.digest);
         w.end();
     }
@@ -230,6 +232,9 @@ void read_path_set(Reader &r, Entry &e) {
         r.space();
         if (r.at("missing")) {
             r.word("missing");
+        } else if (r.at("directory")) {
+            r.word("directory");
+            p.kind = PathState::Kind::directory;
         } else {
             std::string kind = r.token();
             if (kind == "content")

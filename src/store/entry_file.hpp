@@ -32,7 +32,8 @@
 //                                    An empty directory is a "dir" row.
 //   "path-set " UINT                 for each path set, its number of paths,
 //   "path " STR " " STATE            then each path: STATE "content " HEX,
-//                                    "listing " HEX or "missing"
+//                                    "listing " HEX, "missing" or
+//                                    "directory" (exists as a directory)
 //   "sha256 " HEX                    of every byte before this line
 // where STR is a length-prefixed byte string "<decimal length>:<bytes>" (as
 // in the key record), INT a decimal integer with an optional '-', UINT one

@@ -1,10 +1,15 @@
 #include "store/local_storage.hpp"
 
+#include "store/store_access.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/sha256.hpp"
 #include "util/test_hook.hpp"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace fleche::store {
 
@@ -46,6 +51,47 @@ void LocalStorage::put_blob(const std::string &digest, const BlobSource &source)
 
 bool LocalStorage::has_blob(const std::string &digest) noexcept {
     return store_.blobs().contains(digest);
+}
+
+std::string LocalStorage::path_sets_path(const std::string &k1) const {
+    return store_.dir() + "/path-sets/" + k1.substr(0, 2) + "/" + k1.substr(2);
+}
+
+std::optional<PathSetList> LocalStorage::get_path_sets(const std::string &k1) noexcept {
+    try {
+        if (!is_hex_digest(k1))
+            return std::nullopt;
+        Fd fd = open_store_file(path_sets_path(k1), O_RDONLY);
+        if (!fd)
+            return std::nullopt;
+        std::string bytes;
+        char buf[65536];
+        for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return std::nullopt;
+            }
+            bytes.append(buf, static_cast<size_t>(n));
+        }
+        auto list = decode_path_set_list(bytes);
+        if (!list || list->key != k1)
+            return std::nullopt;
+        return list;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+void LocalStorage::put_path_sets(const PathSetList &list) {
+    std::string bytes = encode_path_set_list(list);
+    TempFile tmp(store_.tmp_dir() + "/path-sets");
+    share_new_file(tmp.fd());
+    if (!write_all(tmp.fd(), bytes))
+        throw Error(errno_message("cannot write '" + tmp.path() + "'", errno));
+    std::string target = path_sets_path(list.key);
+    make_store_directories(target.substr(0, target.rfind('/')));
+    tmp.commit(target);
 }
 
 } // namespace fleche::store

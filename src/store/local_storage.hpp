@@ -24,6 +24,11 @@ class LocalStorage : public Storage {
     void put_blob(const std::string &digest, const BlobSource &source) override;
     bool has_blob(const std::string &digest) noexcept override;
 
+    // path-sets/ab/<the other 62 hex digits of K1>, written as entry files are.
+    std::optional<PathSetList> get_path_sets(const std::string &k1) noexcept override;
+    void put_path_sets(const PathSetList &list) override;
+    std::string path_sets_path(const std::string &k1) const;
+
   private:
     Store &store_;
 };

@@ -24,6 +24,7 @@
 
 #include "store/entries.hpp"
 #include "store/entry.hpp"
+#include "store/path_set_list.hpp"
 
 #include <functional>
 #include <string>
@@ -53,6 +54,13 @@ class Storage {
     // anything else is refused (BlobCorrupt) and nothing is stored. Throws Error.
     virtual void put_blob(const std::string &digest, const BlobSource &source) = 0;
     virtual bool has_blob(const std::string &digest) noexcept = 0;
+
+    // The path-set list of traced key `k1` (path_set_list.hpp), or none: no
+    // list, or a damaged one (a miss, never an error). Never throws.
+    virtual std::optional<PathSetList> get_path_sets(const std::string &k1) noexcept = 0;
+    // Replaces the list of list.key; the caller holds its key lock and has
+    // merged (prepend_path_set). Throws Error.
+    virtual void put_path_sets(const PathSetList &list) = 0;
 };
 
 } // namespace fleche::store

@@ -220,3 +220,23 @@ TEST_CASE("a damaged entry file is refused, never half-read") {
         CHECK(rejected(signed_body(golden_body + "remote 1:x\n"), "an unexpected line"));
     }
 }
+
+TEST_CASE("a probed directory in a path set round-trips and has no digest") {
+    Entry e = sample();
+    e.path_sets = {{{{"inc", PathState::Kind::directory, ""}}}};
+    std::string bytes = encode_entry(e);
+    CHECK(bytes.find("path 3:inc directory\n") != std::string::npos);
+    auto decoded = decode_entry(bytes);
+    REQUIRE(decoded);
+    CHECK(decoded->path_sets == e.path_sets);
+}
+
+TEST_CASE("a path state with a digest after 'directory' is refused") {
+    std::string body = golden_body;
+    std::string from = "path 4:gone missing\n";
+    body.replace(body.find(from), from.size(),
+                 "path 4:gone directory " + std::string(64, 'a') + "\n");
+    std::string why;
+    CHECK_FALSE(decode_entry(signed_body(body), &why));
+    CHECK_FALSE(why.empty());
+}
