@@ -22,7 +22,7 @@ namespace fleche::store {
 namespace {
 
 // "FLECHESC" as a little-endian host reads it.
-constexpr uint64_t magic = 0x4353454843454c46;
+constexpr uint64_t stat_cache_magic = 0x4353454843454c46;
 // Words hashed by check: path_hash .. digest.
 constexpr size_t checked_words = 10;
 constexpr size_t bucket_words = stat_cache_slots_per_bucket * stat_cache_slot_words;
@@ -210,13 +210,13 @@ size_t stat_cache_file_words(uint64_t bucket_count) {
 }
 
 void write_header(uint64_t *file, uint64_t bucket_count) {
-    uint64_t header[stat_cache_header_words] = {magic, stat_cache_format_version, bucket_count,
+    uint64_t header[stat_cache_header_words] = {stat_cache_magic, stat_cache_format_version, bucket_count,
                                                 stat_cache_slots_per_bucket};
     std::memcpy(file, header, sizeof header);
 }
 
 uint64_t valid_bucket_count(const uint64_t *file, size_t words) {
-    if (words < stat_cache_header_words || file[0] != magic ||
+    if (words < stat_cache_header_words || file[0] != stat_cache_magic ||
         file[1] != stat_cache_format_version || file[3] != stat_cache_slots_per_bucket)
         return 0;
     uint64_t buckets = file[2];

@@ -12,7 +12,7 @@ namespace fleche::store {
 
 namespace {
 
-constexpr std::string_view magic = "fleche-usage";
+constexpr std::string_view usage_magic = "fleche-usage";
 
 template <class T> bool parse_field(std::string_view &text, T &value) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -46,14 +46,14 @@ bool rewrite(int fd, const UsageEstimate &usage) {
 } // namespace
 
 std::string encode_usage(const UsageEstimate &usage) {
-    return std::string(magic) + " " + std::to_string(usage_format_version) + " " +
+    return std::string(usage_magic) + " " + std::to_string(usage_format_version) + " " +
            std::to_string(usage.bytes) + " " + std::to_string(usage.oldest_use_ns) + "\n";
 }
 
 std::optional<UsageEstimate> decode_usage(std::string_view text) {
-    if (!text.starts_with(magic))
+    if (!text.starts_with(usage_magic))
         return std::nullopt;
-    text.remove_prefix(magic.size());
+    text.remove_prefix(usage_magic.size());
     uint32_t version = 0;
     UsageEstimate usage;
     if (!skip(text, ' ') || !parse_field(text, version) || version != usage_format_version ||
