@@ -18,9 +18,9 @@
 #include "util/test_hook.hpp"
 #include "util/text.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <csignal>
 #include <optional>
 #include <pthread.h>
 #include <system_error>

@@ -266,9 +266,8 @@ void Index::put(const Entry &e) {
 namespace {
 
 const char *entry_insert_sql() {
-    static const std::string sql = std::string("INSERT OR REPLACE INTO entries(") +
-                                   entry_columns + ") VALUES(" +
-                                   placeholders(entry_column_count) + ")";
+    static const std::string sql = std::string("INSERT OR REPLACE INTO entries(") + entry_columns +
+                                   ") VALUES(" + placeholders(entry_column_count) + ")";
     return sql.c_str();
 }
 

@@ -210,8 +210,8 @@ size_t stat_cache_file_words(uint64_t bucket_count) {
 }
 
 void write_header(uint64_t *file, uint64_t bucket_count) {
-    uint64_t header[stat_cache_header_words] = {stat_cache_magic, stat_cache_format_version, bucket_count,
-                                                stat_cache_slots_per_bucket};
+    uint64_t header[stat_cache_header_words] = {stat_cache_magic, stat_cache_format_version,
+                                                bucket_count, stat_cache_slots_per_bucket};
     std::memcpy(file, header, sizeof header);
 }
 
