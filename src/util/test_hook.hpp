@@ -31,6 +31,11 @@
 // before removing a broken entry), repair-orphans (verify --repair holds the
 // storing lock, before removing unreferenced blobs), format-written (a new
 // store's layout `format` file is written to tmp/, not yet renamed).
+// gc: gc-measured (the store's files measured), gc-evict and gc-evicted
+// (before and after the chosen entries' rows and files are removed),
+// gc-blob-removed (after each unreferenced blob), gc-compact and
+// gc-compacted (around compacting the index), gc-temp-removed and
+// gc-lock-removed (after each stale temp or lock file the sweep removes).
 // tests/cli/kill_points.txt lists the points test_kill_points.sh drives.
 // Unset variables cost one getenv per point: on the store path, and once per
 // file a hit restores.

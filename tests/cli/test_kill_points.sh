@@ -57,6 +57,27 @@ case_point() {
             store
             find "$FLECHE_DIR/objects" -type f -delete
             killed_at "$point" fl verify --repair ;;
+        lock-opened | log-chunk)
+            killed_at "$point" fl run -o out.bin -- sh -c 'echo data >out.bin; echo hi' ;;
+        stat-cache-*)
+            killed_at "$point" fl run -- true ;;
+        restore-written)
+            store
+            rm out.bin
+            killed_at "$point" fl run -o out.bin -- sh -c 'echo data >out.bin; echo hi' ;;
+        gc-temp-removed | gc-lock-removed)
+            store
+            mkdir -p "$FLECHE_DIR/tmp" "$FLECHE_DIR/locks"
+            touch -d '2 days ago' "$FLECHE_DIR/tmp/left.tmp" "$FLECHE_DIR/locks/$(key)"
+            killed_at "$point" fl gc ;;
+        gc-*)
+            store
+            fl run -- sh -c 'echo other' >/dev/null
+            killed_at "$point" fl gc --max-size 1 ;;
+        index-moved-aside | index-rebuilt)
+            store
+            printf 'not a database' >"$FLECHE_DIR/index.sqlite"
+            killed_at "$point" fl stats ;;
         *) fail "no command reaches $point" ;;
     esac
     consistent
