@@ -47,20 +47,6 @@ const char *type_name(OutputType type) {
     return "file";
 }
 
-const char *state_name(PathState::Kind kind) {
-    switch (kind) {
-    case PathState::Kind::content:
-        return "content";
-    case PathState::Kind::listing:
-        return "listing";
-    case PathState::Kind::directory:
-        return "directory";
-    case PathState::Kind::missing:
-        break;
-    }
-    return "missing";
-}
-
 std::string octal(uint32_t mode) {
     char text[16];
     auto [end, ec] = std::to_chars(text, text + sizeof text, mode, 8);
@@ -77,7 +63,7 @@ void write_output(Writer &w, const OutputRecord &o) {
 void write_path_set(Writer &w, const PathSet &set) {
     w.word("path-set ").number(static_cast<int64_t>(set.paths.size())).end();
     for (const auto &p : set.paths) {
-        w.word("path ").str(p.path).space().word(state_name(p.kind));
+        w.word("path ").str(p.path).space().word(path_state_word(p.kind));
         if (p.kind == PathState::Kind::content || p.kind == PathState::Kind::listing)
             w.space().word(p.digest);
         w.end();
@@ -356,6 +342,20 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string *why) {
     if (!header.ok())
         return refuse(header.why());
     return entry;
+}
+
+const char *path_state_word(PathState::Kind kind) {
+    switch (kind) {
+    case PathState::Kind::content:
+        return "content";
+    case PathState::Kind::listing:
+        return "listing";
+    case PathState::Kind::directory:
+        return "directory";
+    case PathState::Kind::missing:
+        break;
+    }
+    return "missing";
 }
 
 } // namespace fleche::store

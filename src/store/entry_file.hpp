@@ -64,4 +64,8 @@ std::string encode_entry(const Entry &entry);
 // Never throws: the hit path calls it.
 std::optional<Entry> decode_entry(std::string_view bytes, std::string *why = nullptr);
 
+// The word of a path state in entry files and path-set lists (path_set_list.hpp):
+// "content", "listing", "missing" or "directory".
+const char *path_state_word(PathState::Kind kind);
+
 } // namespace fleche::store

@@ -1,5 +1,8 @@
 #include "store/path_set_list.hpp"
 
+#include "key/key_record.hpp"
+#include "store/entry_file.hpp"
+
 #include "util/sha256.hpp"
 
 #include <charconv>
@@ -10,26 +13,6 @@ namespace {
 
 constexpr std::string_view list_magic = "fleche-path-sets ";
 constexpr std::string_view list_checksum_tag = "sha256 ";
-
-void put_list_str(std::string &out, std::string_view text) {
-    out += std::to_string(text.size());
-    out += ':';
-    out += text;
-}
-
-const char *list_state_word(PathState::Kind kind) {
-    switch (kind) {
-    case PathState::Kind::content:
-        return "content";
-    case PathState::Kind::listing:
-        return "listing";
-    case PathState::Kind::directory:
-        return "directory";
-    case PathState::Kind::missing:
-        break;
-    }
-    return "missing";
-}
 
 bool list_has_digest(PathState::Kind kind) {
     return kind == PathState::Kind::content || kind == PathState::Kind::listing;
@@ -134,9 +117,9 @@ std::string encode_path_set_list(const PathSetList &list) {
         out += "item " + item.key + " " + std::to_string(item.path_set.paths.size()) + "\n";
         for (const auto &p : item.path_set.paths) {
             out += "path ";
-            put_list_str(out, p.path);
+            key::append_record_str(out, p.path);
             out += ' ';
-            out += list_state_word(p.kind);
+            out += path_state_word(p.kind);
             if (list_has_digest(p.kind))
                 out += " " + p.digest;
             out += '\n';
