@@ -1,6 +1,7 @@
 #include "key/invocation.hpp"
 
 #include "key/input_digest.hpp"
+#include "key/traced_inputs.hpp"
 #include "util/error.hpp"
 #include "util/glob.hpp"
 #include "util/path_spec.hpp"
@@ -78,6 +79,8 @@ KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
     record.salt = invocation.salt;
     for (const auto &output : invocation.outputs)
         record.outputs.push_back(checked_output_path(output));
+    if (invocation.trace)
+        record.trace = trace_scheme(false, invocation.trace_ignore);
     record.canonicalize();
     return record;
 }

@@ -22,6 +22,15 @@ struct Invocation {
     bool hash_stdin = false;
     ToolIdentity tool_identity;           // [run] tool / [[rule]] tool
     std::vector<std::string> ignore_args; // globs: matching arguments leave the key
+    // --trace: the record is a first key K1 (key_record.hpp "trace"), and
+    // what CMD looks at is found by tracing it (key/traced_inputs.hpp).
+    bool trace = false;
+    std::vector<std::string> trace_ignore; // globs of absolute paths left out of a trace
+    // --base-dir: absolute paths beneath it, in argv and traced paths, are
+    // keyed relative to the working directory (key/path_set.hpp).
+    std::optional<std::string> base_dir;
+    // --env-all: every variable but the volatile ones (select_environment).
+    bool env_all = false;
 };
 
 // Selected variables of the current environment, sorted by name. A plain name

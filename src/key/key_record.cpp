@@ -131,6 +131,8 @@ std::string KeyRecord::encode() const {
         append_line(out, "salt", *salt);
     for (const auto &output : outputs)
         append_line(out, "output", output);
+    if (trace)
+        append_line(out, "trace", *trace);
     return out;
 }
 

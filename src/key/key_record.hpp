@@ -19,6 +19,10 @@
 //   "stdin " HEX                     only with --stdin
 //   "salt " STR                      only with --salt
 //   "output " STR                    declared outputs, sorted
+//   "trace " STR                     only with --trace: what the trace keys on
+//                                    (key/traced_inputs.hpp, trace_scheme());
+//                                    the record is then a first key, K1, naming a
+//                                    path-set list (store/path_set_list.hpp)
 // where STR is a length-prefixed byte string "<decimal length>:<bytes>" (so
 // any byte, newlines included, is unambiguous) and HEX a SHA-256 in lower-case hex.
 #pragma once
@@ -69,6 +73,7 @@ struct KeyRecord {
     std::optional<std::string> stdin_digest;
     std::optional<std::string> salt;
     std::vector<std::string> outputs;
+    std::optional<std::string> trace; // traced keys only
 
     // Sorts and de-duplicates the set-like elements; encode() expects it.
     void canonicalize();

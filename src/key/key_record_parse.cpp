@@ -80,7 +80,8 @@ bool parse_input(LineReader &in, KeyRecord &record) {
 // One element (after its field name); false when malformed.
 bool parse_element(const std::string &field, LineReader &in, KeyRecord &record) {
     std::string value;
-    if (field == "argv" || field == "cwd" || field == "salt" || field == "output") {
+    if (field == "argv" || field == "cwd" || field == "salt" || field == "output" ||
+        field == "trace") {
         if (!in.str(value))
             return false;
         if (field == "argv")
@@ -89,6 +90,8 @@ bool parse_element(const std::string &field, LineReader &in, KeyRecord &record) 
             record.cwd = value;
         else if (field == "salt")
             record.salt = value;
+        else if (field == "trace")
+            record.trace = value;
         else
             record.outputs.push_back(value);
         return true;

@@ -3,6 +3,7 @@
 #include "store/store_access.hpp"
 
 #include "store/entry_file.hpp"
+#include "store/path_set_list.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/sha256.hpp"
@@ -49,7 +50,9 @@ std::optional<std::string> slurp(const std::string &path, int &error) noexcept {
 std::string verified_key_problem(const Entry &entry, const std::string &key) {
     if (entry.key != key)
         return "it holds the entry of another key";
-    if (sha256_hex(entry.key_record) != key)
+    // A traced run's entry is named by K2, which its first path set gives.
+    std::string k1 = sha256_hex(entry.key_record);
+    if ((entry.path_sets.empty() ? k1 : traced_entry_key(k1, entry.path_sets.front())) != key)
         return "its key record does not match its key";
     return "";
 }

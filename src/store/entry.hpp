@@ -30,8 +30,10 @@ struct Tag {
     bool operator==(const Tag &) const = default;
 };
 
-// What a traced run read, probed or listed (room for the traced key; no run
-// records one yet): the entry applies when every path still has its state.
+// What a traced run read, probed or listed (key/path_set.hpp builds and
+// matches them): the entry applies when every path still has its state. A
+// path is relative to the working directory of the lookup when the run saw
+// it beneath its working directory (or --base-dir), absolute otherwise.
 // A probed directory is `directory` (its existence and type matter, not its
 // names: those are a `listing`); a probed regular file is keyed by content.
 struct PathState {
@@ -68,7 +70,8 @@ struct Entry {
     std::vector<OutputRecord> outputs; // sorted by path; parents before children
     std::vector<Tag> tags;             // sorted by name; Index::find leaves it
                                        // empty (a replay needs none): read_tags
-    std::vector<PathSet> path_sets;    // traced keys only; empty for now
+    std::vector<PathSet> path_sets;    // traced keys only: the one its K2 was
+                                       // computed over (path_set_list.hpp)
 
     int64_t wall_ns() const { return stopped_ns - started_ns; }
 };

@@ -108,6 +108,24 @@ PathState read_list_path(ListReader &r) {
 
 } // namespace
 
+std::string encode_path_lines(const PathSet &set) {
+    std::string out;
+    for (const auto &p : set.paths) {
+        out += "path ";
+        key::append_record_str(out, p.path);
+        out += ' ';
+        out += path_state_word(p.kind);
+        if (list_has_digest(p.kind))
+            out += " " + p.digest;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string traced_entry_key(const std::string &k1, const PathSet &set) {
+    return sha256_hex("fleche-traced 1\nkey " + k1 + "\n" + encode_path_lines(set));
+}
+
 std::string encode_path_set_list(const PathSetList &list) {
     std::string out;
     out += list_magic;
@@ -115,15 +133,7 @@ std::string encode_path_set_list(const PathSetList &list) {
     out += "key " + list.key + "\n";
     for (const auto &item : list.items) {
         out += "item " + item.key + " " + std::to_string(item.path_set.paths.size()) + "\n";
-        for (const auto &p : item.path_set.paths) {
-            out += "path ";
-            key::append_record_str(out, p.path);
-            out += ' ';
-            out += path_state_word(p.kind);
-            if (list_has_digest(p.kind))
-                out += " " + p.digest;
-            out += '\n';
-        }
+        out += encode_path_lines(item.path_set);
     }
     out += std::string(list_checksum_tag) + sha256_hex(out) + "\n";
     return out;

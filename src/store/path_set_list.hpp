@@ -47,6 +47,15 @@ std::string encode_path_set_list(const PathSetList &list);
 // checksum matches, with `why` (when given) saying what is wrong. Never throws.
 std::optional<PathSetList> decode_path_set_list(std::string_view bytes, std::string *why = nullptr);
 
+// The "path" lines of `set`, as in an item above: the canonical form of a
+// path set, which its K2 is computed over and entry files repeat.
+std::string encode_path_lines(const PathSet &set);
+
+// K2, the key of the entry a traced run of K1 stored with path set `set`:
+// SHA-256 of "fleche-traced 1\n", "key " K1 "\n", then encode_path_lines(set).
+// Entry files of traced keys are verified against it (entries.cpp).
+std::string traced_entry_key(const std::string &k1, const PathSet &set);
+
 // `item` first, then the items of `list` with another K2, at most
 // max_path_sets (the oldest dropped). The caller holds K1's key lock.
 void prepend_path_set(PathSetList &list, PathSetItem item);
