@@ -161,6 +161,12 @@ Effect open_effect(int flags) {
     return Effect::read;
 }
 
+bool keeps_content(int flags) {
+    if ((flags & O_ACCMODE) == O_RDONLY || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
+        return false;
+    return !(flags & O_TRUNC) && !((flags & O_CREAT) && (flags & O_EXCL));
+}
+
 class Classifier {
   public:
     explicit Classifier(const TraceScope &scope) : scope_(scope) {}
@@ -168,9 +174,10 @@ class Classifier {
     void event(const exec::TraceEvent &e) {
         switch (e.call) {
         case Call::open:
-            // O_RDWR keeps what was there and lets CMD read it: a read, then
-            // a change. Without O_CREAT it fails unless the file exists.
-            if ((e.open_flags & O_ACCMODE) == O_RDWR && !(e.open_flags & (O_CREAT | O_TRUNC)))
+            // A write that neither truncates nor creates afresh (O_RDWR,
+            // O_APPEND: `echo x >> log`) keeps what was there, which the
+            // result then depends on: a read, then a change.
+            if (keeps_content(e.open_flags))
                 apply(e.path, Effect::read);
             apply(e.path, open_effect(e.open_flags));
             break;

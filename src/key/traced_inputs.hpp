@@ -16,7 +16,9 @@
 //     or O_TRUNC is a read and a write), or, for a listed directory, a name
 //     created or removed in it after the listing, or a directory renamed
 //     with a read path in it: the state before the run, which CMD saw, is
-//     not known after it, so the run is refused (`sed -i`, `ar r`);
+//     not known after it, so the run is refused (`sed -i`, `ar r`). A
+//     write-open that neither truncates nor creates exclusively (O_APPEND:
+//     `echo x >> log`) keeps what was there: a read and a write;
 //   - never made to exist (only removed, renamed away, truncated, opened for
 //     writing without O_CREAT) and missing at the end: an input, missing.
 //     Those calls failed on a missing path, or CMD removed it, which a

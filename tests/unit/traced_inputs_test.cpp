@@ -142,6 +142,24 @@ TEST_SUITE("traced_inputs") {
         CHECK(truncated.refusal.empty());
     }
 
+    TEST_CASE("appended to, or written without truncating: what was there counts, refused") {
+        Tree t;
+        t.dir.write("log", "old\nnew\n");
+        auto appended = t.classify({opened(t.at("log"), O_WRONLY | O_CREAT | O_APPEND)});
+        CHECK(appended.refusal ==
+              "CMD read " + t.at("log") + " and then changed it: what it read is gone");
+        auto overwritten = t.classify({opened(t.at("log"), O_WRONLY | O_CREAT)});
+        CHECK(overwritten.refusal == appended.refusal);
+        // Created exclusively, or removed first: nothing was there before.
+        auto fresh = t.classify({opened(t.at("log"), O_WRONLY | O_CREAT | O_EXCL)});
+        CHECK(fresh.refusal.empty());
+        CHECK(fresh.outputs == std::vector<std::string>{"log"});
+        auto replaced = t.classify(
+            {ev(Call::remove, t.at("log")), opened(t.at("log"), O_WRONLY | O_CREAT | O_APPEND)});
+        CHECK(replaced.refusal.empty());
+        CHECK(replaced.outputs == std::vector<std::string>{"log"});
+    }
+
     TEST_CASE("probed and then written: an output only (ld stats its output first)") {
         Tree t;
         t.dir.write("x.o", "obj");
