@@ -84,6 +84,10 @@ void apply_rule(RunOptions &options, const config::Rule &rule, RuleScalars &firs
     }
 }
 
+bool climbs(std::string_view path) {
+    return path == ".." || path.starts_with("../");
+}
+
 std::string absolute_clean(const std::string &path) {
     std::string clean = std::filesystem::absolute(path).lexically_normal().string();
     while (clean.size() > 1 && clean.back() == '/')
@@ -106,10 +110,16 @@ void apply_scalars(RunOptions &options, const config::Config &config, const Rule
         base = config.base_dir();
     inv.base_dir = base && !base->empty() ? std::optional(absolute_clean(*base)) : std::nullopt;
     // Hashed and keyed by the same spec, so that the check after the run
-    // (record_run.cpp) sees the inputs as the key did.
-    if (auto relocation = key::Relocation::make(inv.base_dir))
+    // (record_run.cpp) sees the inputs as the key did. An output must stay
+    // beneath cwd: one that would climb keeps its absolute path, and the
+    // message about it names what the user wrote.
+    if (auto relocation = key::Relocation::make(inv.base_dir)) {
         for (auto &spec : inv.inputs)
-            spec = relocation->input_spec(spec);
+            spec = relocation->spec(spec);
+        for (auto &spec : inv.outputs)
+            if (std::string keyed = relocation->spec(spec); !climbs(spec_pattern(keyed)))
+                spec = keyed;
+    }
 }
 
 } // namespace

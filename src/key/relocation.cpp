@@ -136,7 +136,7 @@ std::string Relocation::argument(const std::string &arg) const {
     return keyed;
 }
 
-std::string Relocation::input_spec(const std::string &spec) const {
+std::string Relocation::spec(const std::string &spec) const {
     std::string pattern(spec_pattern(spec));
     // A backslash escapes in a glob but not in a path: leave such a spec be.
     if (!pattern.starts_with('/') || pattern.find('\\') != std::string::npos)

@@ -33,11 +33,11 @@ class Relocation {
     // "--out=", "-DROOT="), with that path made relative; others unchanged.
     std::string argument(const std::string &arg) const;
 
-    // A -i spec as it is keyed and hashed: its literal directory made
+    // A -i or -o spec as it is keyed and used: its literal directory made
     // relative, the glob after it kept ("/ck/src/*.h" -> "../src/*.h").
     // Unchanged unless the relative spec names the same file as the
     // absolute one (a symbolic link on the way could make ".." differ).
-    std::string input_spec(const std::string &spec) const;
+    std::string spec(const std::string &spec) const;
 
   private:
     // (base directory, working directory) pairs, the working directory

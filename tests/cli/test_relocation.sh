@@ -55,6 +55,24 @@ case_base_dir_shares_keys_between_checkouts() {
     assert_file_content ck2/out $'other input\n'
 }
 
+case_base_dir_relocates_outputs_beneath_cwd() {
+    checkouts
+    make_counted gen 'cat "$1" >"$2"; echo made'
+    local w=$PWD
+    (cd ck1/build && fl run --base-dir .. -i "$w/ck1/in.txt" -o "$w/ck1/build/out.txt" \
+        -- "$w/gen" "$w/ck1/in.txt" "$w/ck1/build/out.txt" >log)
+    (cd ck2/build && fl run --base-dir .. -i "$w/ck2/in.txt" -o "$w/ck2/build/out.txt" \
+        -- "$w/gen" "$w/ck2/in.txt" "$w/ck2/build/out.txt" >log)
+    assert_runs gen 1 "the second checkout hits"
+    assert_file_content ck2/build/out.txt $'same input\n'
+    assert_file_content ck2/build/log $'made\n'
+    # Beneath the base directory but not beneath cwd: still refused.
+    cd ck2/build
+    assert_exit 125 fl run --base-dir .. -o "$w/ck2/in.txt" -- "$w/gen" x y
+    assert_contains "$(cat "$AUX/last.err")" "output '$w/ck2/in.txt' must be a path inside the working directory"
+    assert_runs gen 1
+}
+
 case_base_dir_agrees_with_digest_has_explain() {
     checkouts
     local w=$PWD key
@@ -216,6 +234,7 @@ case_config_shows_the_flags() {
 }
 
 run_case base_dir_shares_keys_between_checkouts case_base_dir_shares_keys_between_checkouts
+run_case base_dir_relocates_outputs_beneath_cwd case_base_dir_relocates_outputs_beneath_cwd
 run_case base_dir_agrees_with_digest_has_explain case_base_dir_agrees_with_digest_has_explain
 run_case base_dir_leaves_other_paths_alone case_base_dir_leaves_other_paths_alone
 run_case base_dir_from_config case_base_dir_from_config
