@@ -45,10 +45,14 @@ std::optional<std::string> logical_cwd(const std::string &physical) {
 
 // Where an absolute path starts in an argument: 0 for a path; after an
 // option prefix of letters, digits, '-' and '_', with at most a final '='
-// ("-I", "-isystem", "--out=", "-DROOT="); npos for neither.
+// ("-I", "-isystem", "--out="); npos for neither. Not in a macro
+// definition ("-DROOT=/src"): its value goes into the output as written, so
+// two checkouts do not produce the same result.
 size_t path_start(const std::string &arg) {
     if (arg.starts_with('/'))
         return 0;
+    if (arg.starts_with("-D"))
+        return std::string::npos;
     size_t slash = arg.find('/');
     if (!arg.starts_with('-') || slash == std::string::npos || slash < 2)
         return std::string::npos;
