@@ -1,5 +1,6 @@
 #include "engine/record_run.hpp"
 
+#include "engine/checkout_names.hpp"
 #include "engine/labels.hpp"
 #include "engine/log_capture.hpp"
 #include "engine/traced_lookup.hpp"
@@ -22,6 +23,7 @@
 #include "util/test_hook.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -170,9 +172,30 @@ void trim_store_if_due(const store::Store &store, const store::Entry &entry,
     }
 }
 
+// An output names the checkout: a traced run is keyed on its working
+// directory as well; any other is not stored (checkout_names.hpp).
+bool keep_to_checkout(const std::string &output, const PreparedKey &key, const RunOptions &options,
+                      TracedResult *traced) {
+    std::string why =
+        "output '" + output + "' names the checkout '" + *options.invocation.base_dir + "'";
+    if (!traced) {
+        warn(why + ": with --base-dir another checkout would replay it; not storing this "
+                   "result (give the tool key_cwd = true, or --trace)");
+        return false;
+    }
+    if (options.verbose)
+        say(why + ": stored for this working directory only");
+    auto &paths = traced->path_set.paths;
+    store::PathState here{path_keying(options.invocation).cwd, store::PathState::Kind::cwd, ""};
+    auto at = std::lower_bound(paths.begin(), paths.end(), here,
+                               [](const auto &a, const auto &b) { return a.path < b.path; });
+    paths.insert(at, std::move(here));
+    traced->entry_key = store::traced_entry_key(key.key, traced->path_set);
+    return true;
+}
+
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
-                  const exec::RunResult &result, const RunOptions &options,
-                  const TracedResult *traced) {
+                  const exec::RunResult &result, const RunOptions &options, TracedResult *traced) {
     store::StoringGuard storing(store); // gc spares our blobs until the entry names them
     log.finish();
     if (!log.usable())
@@ -183,6 +206,9 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     auto outputs = store::capture_outputs(store.blobs(), specs);
     if (!outputs)
         return;
+    if (auto named = output_naming_checkout(*outputs, options.invocation))
+        if (!keep_to_checkout(*named, key, options, traced))
+            return;
     store::Entry entry = make_entry(key, result);
     if (traced) {
         entry.key = traced->entry_key;

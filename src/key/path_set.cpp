@@ -349,7 +349,7 @@ class Recorder {
 class Matcher {
   public:
     Matcher(const store::PathSet &set, const PathKeying &keying, FileHasher &hasher)
-        : set_(set), hasher_(hasher) {
+        : set_(set), cwd_(keying.cwd), hasher_(hasher) {
         paths_.reserve(set.paths.size());
         for (const auto &state : set.paths)
             paths_.push_back(lookup_path(state.path, keying));
@@ -379,6 +379,11 @@ class Matcher {
     std::optional<std::string> differs(const store::PathState &state, const std::string &path) {
         if (state.kind == Kind::missing)
             return missing_differs(state, path);
+        if (state.kind == Kind::cwd) {
+            if (state.path == cwd_)
+                return std::nullopt;
+            return "the working directory: an output of the run names " + state.path;
+        }
         struct stat st;
         int err = stat_path(path, st);
         if (is_absent(err))
@@ -477,6 +482,7 @@ class Matcher {
     }
 
     const store::PathSet &set_;
+    std::string cwd_;
     FileHasher &hasher_;
     std::vector<std::string> paths_;
     std::map<std::string, Group> groups_;

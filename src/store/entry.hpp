@@ -38,11 +38,13 @@ struct Tag {
 // names: those are a `listing`); a probed regular file is keyed by content.
 struct PathState {
     // on disk: never renumber
-    enum class Kind : int { content = 1, missing = 2, listing = 3, directory = 4 };
+    enum class Kind : int { content = 1, missing = 2, listing = 3, directory = 4, cwd = 5 };
     std::string path;
     Kind kind = Kind::missing;
     std::string digest; // content: the file's; listing: the directory listing's;
-                        // missing, directory: empty
+                        // missing, directory, cwd: empty
+    // cwd: `path` is the working directory the run had, absolute: it applies
+    // only there (an output names the checkout, see engine/record_run.cpp).
     bool operator==(const PathState &) const = default;
 };
 

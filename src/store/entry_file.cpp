@@ -221,6 +221,9 @@ void read_path_set(Reader &r, Entry &e) {
         } else if (r.at("directory")) {
             r.word("directory");
             p.kind = PathState::Kind::directory;
+        } else if (r.at("cwd")) {
+            r.word("cwd");
+            p.kind = PathState::Kind::cwd;
         } else {
             std::string kind = r.token();
             if (kind == "content")
@@ -352,6 +355,8 @@ const char *path_state_word(PathState::Kind kind) {
         return "listing";
     case PathState::Kind::directory:
         return "directory";
+    case PathState::Kind::cwd:
+        return "cwd";
     case PathState::Kind::missing:
         break;
     }

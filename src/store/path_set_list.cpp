@@ -91,6 +91,9 @@ PathState read_list_path(ListReader &r) {
     } else if (r.at("directory")) {
         r.word("directory");
         p.kind = PathState::Kind::directory;
+    } else if (r.at("cwd")) {
+        r.word("cwd");
+        p.kind = PathState::Kind::cwd;
     } else if (r.at("content ")) {
         r.word("content ");
         p.kind = PathState::Kind::content;
