@@ -36,7 +36,7 @@ std::string parent_of(const std::string &path) {
     return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
-std::vector<std::string> components(std::string_view path) {
+std::vector<std::string> path_components(std::string_view path) {
     std::vector<std::string> parts;
     size_t start = 0;
     while (start < path.size()) {
@@ -97,7 +97,7 @@ class Scope {
     explicit Scope(const TraceScope &scope) : scope_(scope) {
         cwd_ = real_path(scope.cwd).value_or(scope.cwd);
         for (const auto &glob : scope.ignore)
-            ignore_.push_back(components(glob));
+            ignore_.push_back(path_components(glob));
     }
 
     // Neither an input nor an output, whatever CMD did with it: the kernel's
@@ -109,7 +109,7 @@ class Scope {
                 return true;
         if (!scope_.store_dir.empty() && at_or_beneath(path, scope_.store_dir))
             return true;
-        auto parts = components(path);
+        auto parts = path_components(path);
         return std::any_of(ignore_.begin(), ignore_.end(),
                            [&](const auto &glob) { return glob_matches(glob, 0, parts, 0); });
     }
@@ -305,7 +305,7 @@ void Classifier::classify(const std::string &path, PathUse &use, TracedPaths &ou
         return;
     }
     // Git's own files are the repository's business, never restored by us.
-    auto parts = components(relative);
+    auto parts = path_components(relative);
     if (S_ISREG(st.st_mode) && std::find(parts.begin(), parts.end(), ".git") == parts.end())
         out.outputs.push_back(relative);
 }
