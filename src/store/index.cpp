@@ -271,9 +271,11 @@ std::optional<Entry> Index::find(const std::string &key) {
     if (!query.step())
         return std::nullopt;
     Entry e = read_entry(query);
-    // Outputs are declared, and so in the key record: without one there is
-    // nothing to look up (a third of a hit's SQLite work, callgrind).
-    if (e.key_record.find("\noutput ") == std::string::npos)
+    // Outputs are declared, and so in the key record, or discovered by a
+    // trace: without either there is nothing to look up (a third of a hit's
+    // SQLite work, callgrind).
+    if (e.key_record.find("\noutput ") == std::string::npos &&
+        e.key_record.find("\ntrace ") == std::string::npos)
         return e;
 
     static const std::string outputs_sql =
