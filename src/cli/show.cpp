@@ -5,7 +5,9 @@
 #include "cli/entry_view.hpp"
 #include "cli/run_options.hpp"
 #include "engine/configure.hpp"
+#include "engine/prepared_key.hpp"
 #include "key/key_record.hpp"
+#include "key/path_set.hpp"
 #include "store/key_prefix.hpp"
 #include "store/local_storage.hpp"
 #include "store/output_log.hpp"
@@ -18,6 +20,7 @@
 #include "util/units.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -159,6 +162,18 @@ void write_json(store::Index &index, const store::Entry &e) {
 // each naming the entry (K2) that a match replays.
 int show_first_key(store::Store &store, const store::PathSetList &list, bool json_wanted) {
     store::Index &index = store.index();
+    // Every path set, not only up to the first match as a lookup does: which
+    // ones would match is what one comes here to see.
+    engine::StoreHasher hasher(&store);
+    std::error_code error;
+    key::PathKeying keying{std::filesystem::current_path(error).string(), std::nullopt};
+    std::vector<std::optional<std::string>> differences;
+    size_t first_match = list.items.size();
+    for (const auto &item : list.items) {
+        differences.push_back(key::first_difference(item.path_set, keying, hasher.hasher()));
+        if (!differences.back() && first_match == list.items.size())
+            first_match = differences.size() - 1;
+    }
     if (json_wanted) {
         JsonWriter json;
         json.begin_object().key("key").value(list.key).key("first_key").value(true);
@@ -167,6 +182,9 @@ int show_first_key(store::Store &store, const store::PathSetList &list, bool jso
             json.begin_object().key("key").value(item.key);
             json.key("paths").value(uint64_t(item.path_set.paths.size()));
             json.key("stored").value(store.entries().read(item.key).entry.has_value());
+            size_t i = size_t(&item - list.items.data());
+            json.key("matches").value(!differences[i]).key("difference");
+            differences[i] ? json.value(*differences[i]) : json.null();
             json.end_object();
         }
         json.end_array().end_object();
@@ -182,13 +200,17 @@ int show_first_key(store::Store &store, const store::PathSetList &list, bool jso
             std::printf("%-14s %s\n", "command", command_line(*entry).c_str());
             break;
         }
-    std::printf("path sets (newest first):\n");
+    std::printf("path sets (newest first; matched against the files from here):\n");
     for (size_t i = 0; i < list.items.size(); ++i) {
         const auto &item = list.items[i];
         bool stored = store.entries().read(item.key).entry.has_value();
-        std::printf("  %zu  %s  %zu path%s%s\n", i + 1, store::short_key(index, item.key).c_str(),
-                    item.path_set.paths.size(), item.path_set.paths.size() == 1 ? "" : "s",
-                    stored ? "" : "  (its entry is gone)");
+        std::string state = differences[i]     ? printable(*differences[i])
+                            : i == first_match ? "matches (run would replay it)"
+                                               : "matches";
+        std::printf("  %zu  %s  %zu path%s  %s%s\n", i + 1,
+                    store::short_key(index, item.key).c_str(), item.path_set.paths.size(),
+                    item.path_set.paths.size() == 1 ? "" : "s", state.c_str(),
+                    stored ? "" : " (its entry is gone)");
     }
     return 0;
 }
