@@ -84,6 +84,7 @@ int explain(RunOptions &options) {
     store::LocalStorage storage(store);
     Lookup lookup;
     std::string matched; // for a traced key: which path set names the entry
+    std::string tried;   // or how many were compared, none matching
     if (key.record.trace) {
         PathSetMatch match =
             match_path_sets(storage, key, path_keying(options.invocation), hasher.hasher());
@@ -95,6 +96,10 @@ int explain(RunOptions &options) {
                       std::to_string(list ? list->items.size() : match.tried) + " matches)";
         } else {
             lookup.miss_reason = match.miss_reason;
+            if (match.tried)
+                tried = "  " + std::to_string(match.tried) + " path set" +
+                        (match.tried == 1 ? "" : "s") + " compared; fleche show " + short_key +
+                        " lists them\n";
         }
     } else {
         lookup = find_entry(storage, key, options.cache_failures);
@@ -115,7 +120,7 @@ int explain(RunOptions &options) {
         }
         lookup.miss_reason = obstacle;
     }
-    std::printf("miss %s: %s\n", short_key.c_str(), lookup.miss_reason.c_str());
+    std::printf("miss %s: %s\n%s", short_key.c_str(), lookup.miss_reason.c_str(), tried.c_str());
     if (lookup.miss_reason == nothing_stored)
         print_closest(index, key, name);
     return 1;

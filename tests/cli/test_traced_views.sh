@@ -119,7 +119,10 @@ case_explain_and_has_follow_the_path_sets() {
     : >maybe.txt
     capture e fl explain --trace -- "${CMD[@]}"
     assert_eq 1 "$RC" "explain misses once maybe.txt appeared"
-    assert_file_contains e.out "input maybe.txt: appeared"
+    local k1
+    k1=$(fl digest --trace -- "${CMD[@]}")
+    assert_eq "miss ${k1:0:8}: input maybe.txt: appeared" "$(head -n 1 e.out)"
+    assert_file_has_line e.out "  1 path set compared; fleche show ${k1:0:8} lists them"
     assert_exit 1 fl has --trace -- "${CMD[@]}"
     rm maybe.txt
     capture e fl explain --trace -- "${CMD[@]}"
