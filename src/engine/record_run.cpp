@@ -24,6 +24,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <pthread.h>
@@ -109,6 +110,17 @@ struct TracedResult {
     std::vector<std::string> outputs; // specs for capture_outputs
 };
 
+constexpr size_t max_traced_paths = 100'000;
+
+// File times come from the kernel's coarse clock, up to a tick behind the
+// clock that started_ns was read from: a file written just after CMD started
+// can look older than the start by that much.
+int64_t coarse_tick_ns() {
+    timespec tick{};
+    ::clock_getres(CLOCK_REALTIME_COARSE, &tick);
+    return tick.tv_sec * 1'000'000'000LL + tick.tv_nsec;
+}
+
 // Whether a traced run may be stored, after the checks of every run; fills
 // `traced` when it may. Hashes each traced input once (the stat cache spares
 // the unchanged ones) and remembers what it learnt.
@@ -122,8 +134,12 @@ Refusal traced_refusal(const PreparedKey &key, const exec::RunResult &result,
     key::TracedPaths paths = key::classify_trace(*result.trace, scope);
     if (!paths.refusal.empty())
         return {paths.refusal};
+    // Every lookup of the key reads and checks every path of its path sets.
+    if (paths.inputs.size() > max_traced_paths)
+        return {"CMD looked at " + std::to_string(paths.inputs.size()) + " paths, more than " +
+                std::to_string(max_traced_paths) + " (a path set that large is not kept)"};
     key::BuiltPathSet built =
-        key::build_path_set(paths, keying, result.started_ns, hashing.hasher());
+        key::build_path_set(paths, keying, result.started_ns - coarse_tick_ns(), hashing.hasher());
     hashing.remember();
     if (!built.refusal.empty())
         return {built.refusal, true};

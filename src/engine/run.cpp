@@ -84,6 +84,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
     int64_t started_ns = now_ns();
     store::LocalStorage storage(store);
     std::string entry_key = key.key;
+    std::string which; // of a traced key: which path set matched, for -v
     if (options.invocation.trace) {
         PathSetMatch match =
             match_path_sets(storage, key, path_keying(options.invocation), hashing.hasher());
@@ -94,6 +95,8 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
             return std::nullopt;
         }
         entry_key = *match.entry_key;
+        which = " (path set " + std::to_string(match.position) + ", entry " +
+                entry_key.substr(0, 8) + ")";
     }
     Lookup lookup = find_entry(storage, key, options.cache_failures, entry_key);
     if (report_damaged_file(store, key, options, lookup, seen))
@@ -128,7 +131,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
         refresh_in_background(key, options);
     int64_t now = now_ns();
     if (options.verbose)
-        say("hit " + key.short_key() + ": replayed the run of " +
+        say("hit " + key.short_key() + which + ": replayed the run of " +
             format_duration(now - entry.stopped_ns) + " ago that took " +
             format_duration(entry.wall_ns()));
     if (options.readonly)

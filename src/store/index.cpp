@@ -271,9 +271,9 @@ std::optional<Entry> Index::find(const std::string &key) {
     if (!query.step())
         return std::nullopt;
     Entry e = read_entry(query);
-    // Outputs are declared, and so in the key record, or discovered by a
-    // trace: without either there is nothing to look up (a third of a hit's
-    // SQLite work, callgrind).
+    // Outputs are declared, and so in the key record, or found by a trace:
+    // without either there is nothing to look up (a third of a hit's SQLite
+    // work, callgrind).
     if (e.key_record.find("\noutput ") == std::string::npos &&
         e.key_record.find("\ntrace ") == std::string::npos)
         return e;
