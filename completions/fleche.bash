@@ -72,7 +72,7 @@ _fleche()
         show | rm)
             if [[ $cur == -* ]]; then
                 local flags="--help"
-                [[ $sub == show ]] && flags="--stdout --stderr --log --json --help"
+                [[ $sub == show ]] && flags="--stdout --stderr --log --json --inputs --help"
                 COMPREPLY=($(compgen -W "$flags" -- "$cur"))
             else
                 # Key prefixes of the stored entries.

@@ -33,7 +33,7 @@ std::string format_time(int64_t ns, bool utc, const char *format) {
 
 } // namespace
 
-std::string resolve_key(store::Index &index, const std::string &prefix) {
+std::string resolve_key(store::Index &index, const std::string &prefix, const OtherKeys &others) {
     std::string lower = prefix;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -43,6 +43,12 @@ std::string resolve_key(store::Index &index, const std::string &prefix) {
                     "' is not a key; give at least 4 of its hex digits "
                     "(see fleche query)");
     auto keys = store::keys_with_prefix(index, lower, max_candidates + 1);
+    if (others) {
+        for (auto &key : others(lower))
+            if (std::find(keys.begin(), keys.end(), key) == keys.end())
+                keys.push_back(std::move(key));
+        std::sort(keys.begin(), keys.end());
+    }
     if (keys.empty())
         throw Error("no stored entry has a key starting with '" + lower + "' (see fleche query)");
     if (keys.size() > 1) {

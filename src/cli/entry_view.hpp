@@ -6,14 +6,21 @@
 #include "util/json.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace fleche::cli {
 
-// The full key of the one entry whose key starts with `prefix` (at least 4
-// hex characters). Throws Error for a malformed, unknown or ambiguous prefix
-// (listing the candidates).
-std::string resolve_key(store::Index &index, const std::string &prefix);
+// Keys with a (lower-case, well-formed) prefix that are not entries of the
+// index: traced first keys, whose path-set lists show can print.
+using OtherKeys = std::function<std::vector<std::string>(const std::string &prefix)>;
+
+// The full key of the one entry (or key of `others`) that starts with
+// `prefix` (at least 4 hex characters). Throws Error for a malformed, unknown
+// or ambiguous prefix (listing the candidates).
+std::string resolve_key(store::Index &index, const std::string &prefix,
+                        const OtherKeys &others = {});
 
 // The entry under a full key, tags included. Throws Error when it vanished.
 store::Entry load_entry(store::Index &index, const std::string &key);
@@ -26,8 +33,27 @@ void write_entry_fields(JsonWriter &json, store::Index &index, const store::Entr
 // a control character; then written with $'...' escapes.
 std::string command_line(const store::Entry &entry);
 
-// The entry in full for people, on stdout (after load_entry).
-void print_entry(const store::Entry &entry);
+// The entry in full for people, on stdout (after load_entry, with the path
+// sets of a traced entry from its entry file). A traced entry's inputs are
+// listed at most shown_paths_per_kind of each kind unless `all_inputs`.
+void print_entry(const store::Entry &entry, bool all_inputs = false);
+
+inline constexpr size_t shown_paths_per_kind = 10;
+
+// "traced inputs: 5 paths: 2 files, 1 missing, ..." for each path set, then
+// its paths by kind (files with a short digest, missing paths, listed
+// directories, probed directories), at most shown_paths_per_kind of each
+// unless `all`; a line "... N more files (`more_hint`)" says what was left out.
+void print_traced_inputs(const std::vector<store::PathSet> &sets, const std::string &more_hint,
+                         bool all);
+// "path_sets": [{"paths": [{"path", "state", "digest"}]}] into the current object
+// (state as in entry files: content, missing, listing, directory; digest null
+// for missing and directory).
+void write_path_sets_json(JsonWriter &json, const std::vector<store::PathSet> &sets);
+// Whether output `path` of a traced run was found by the trace rather than
+// declared: neither a declared output (the key record's output lines, as in
+// -o) nor beneath one.
+bool discovered_output(const std::vector<std::string> &declared, const std::string &path);
 
 // "file", "dir" or "link".
 std::string output_type_name(store::OutputType type);

@@ -1,5 +1,6 @@
 // fleche explain [run options] -- CMD: would run hit? If not, which stored
-// entry is closest, and what differs, element by element.
+// entry is closest, and what differs, element by element; for a traced
+// command, which path set matches, or what differs in the newest.
 #include "cli/commands.hpp"
 #include "cli/entry_view.hpp"
 #include "cli/run_options.hpp"
@@ -8,6 +9,7 @@
 #include "engine/expiry.hpp"
 #include "engine/labels.hpp"
 #include "engine/lookup.hpp"
+#include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
@@ -28,8 +30,11 @@ using engine::find_entry;
 using engine::Freshness;
 using engine::freshness;
 using engine::Lookup;
+using engine::match_path_sets;
 using engine::nothing_stored;
 using engine::open_configured_store;
+using engine::path_keying;
+using engine::PathSetMatch;
 using engine::PreparedKey;
 using engine::replay_obstacle;
 using engine::require_key;
@@ -71,12 +76,34 @@ int explain(RunOptions &options) {
     auto opened = open_configured_store();
     store::Store &store = *opened;
     store::Index &index = store.index();
-    PreparedKey key = StoreHasher(&store).prepare(options.invocation, true);
+    StoreHasher hasher(&store);
+    PreparedKey key = hasher.prepare(options.invocation, true);
     require_key(key);
     std::string name = entry_labels(options, key.record.argv[0]).name;
     std::string short_key = store::short_key(index, key.key);
     store::LocalStorage storage(store);
-    Lookup lookup = find_entry(storage, key, options.cache_failures);
+    Lookup lookup;
+    std::string matched; // for a traced key: which path set names the entry
+    std::string tried;   // or how many were compared, none matching
+    if (key.record.trace) {
+        PathSetMatch match =
+            match_path_sets(storage, key, path_keying(options.invocation), hasher.hasher());
+        if (match.entry_key) {
+            lookup = find_entry(storage, key, options.cache_failures, *match.entry_key);
+            short_key = store::short_key(index, *match.entry_key);
+            auto list = storage.get_path_sets(key.key); // read again for its length
+            matched = " (path set " + std::to_string(match.position) + " of " +
+                      std::to_string(list ? list->items.size() : match.tried) + " matches)";
+        } else {
+            lookup.miss_reason = match.miss_reason;
+            if (match.tried)
+                tried = "  " + std::to_string(match.tried) + " path set" +
+                        (match.tried == 1 ? "" : "s") + " compared; fleche show " + short_key +
+                        " lists them\n";
+        }
+    } else {
+        lookup = find_entry(storage, key, options.cache_failures);
+    }
     if (lookup.entry) {
         int64_t now = now_ns();
         Freshness fresh = freshness(*lookup.entry, options, now);
@@ -85,14 +112,15 @@ int explain(RunOptions &options) {
                                    ? expiry_reason(*lookup.entry, options, now)
                                    : replay_obstacle(store.blobs(), *lookup.entry);
         if (obstacle.empty()) {
-            std::printf("hit %s: run would replay this entry%s\n\n", short_key.c_str(),
-                        fresh == Freshness::stale ? " and refresh it in the background" : "");
+            std::printf("hit %s: run would replay this entry%s%s\n\n", short_key.c_str(),
+                        fresh == Freshness::stale ? " and refresh it in the background" : "",
+                        matched.c_str());
             print_entry(*lookup.entry);
             return 0;
         }
         lookup.miss_reason = obstacle;
     }
-    std::printf("miss %s: %s\n", short_key.c_str(), lookup.miss_reason.c_str());
+    std::printf("miss %s: %s\n%s", short_key.c_str(), lookup.miss_reason.c_str(), tried.c_str());
     if (lookup.miss_reason == nothing_stored)
         print_closest(index, key, name);
     return 1;

@@ -1,9 +1,11 @@
-// fleche has: exit 0 when run would replay a stored result, 1 when not.
+// fleche has: exit 0 when run would replay a stored result, 1 when not (for
+// a traced command: a path set matches and its entry would replay).
 #include "cli/commands.hpp"
 #include "cli/run_options.hpp"
 #include "engine/configure.hpp"
 #include "engine/expiry.hpp"
 #include "engine/lookup.hpp"
+#include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
 #include "store/local_storage.hpp"
 #include "util/clock.hpp"
@@ -18,7 +20,10 @@ using engine::find_entry;
 using engine::Freshness;
 using engine::freshness;
 using engine::Lookup;
+using engine::match_path_sets;
 using engine::open_store;
+using engine::path_keying;
+using engine::PathSetMatch;
 using engine::PreparedKey;
 using engine::replay_obstacle;
 using engine::StoreHasher;
@@ -35,13 +40,22 @@ int has(RunOptions &options, const config::Config &config) {
     if (!opened)
         return 1;
     store::Store &store = *opened;
-    PreparedKey key = StoreHasher(&store).prepare(options.invocation, !options.readonly);
+    StoreHasher hasher(&store);
+    PreparedKey key = hasher.prepare(options.invocation, !options.readonly);
     if (!key.unhashable.empty()) {
         warn(key.unhashable + "; run would not use the cache");
         return 1;
     }
     store::LocalStorage storage(store);
-    Lookup lookup = find_entry(storage, key, options.cache_failures);
+    std::string entry_key = key.key;
+    if (key.record.trace) { // run looks up the entry that the matching path set names
+        PathSetMatch match =
+            match_path_sets(storage, key, path_keying(options.invocation), hasher.hasher());
+        if (!match.entry_key)
+            return 1;
+        entry_key = *match.entry_key;
+    }
+    Lookup lookup = find_entry(storage, key, options.cache_failures, entry_key);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
     return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;

@@ -193,7 +193,7 @@ Subcommand query_command(const CommandWords &) {
                      .target = &o->before,
                      .type_name = "DURATION|DATE"},
                     {.names = "--input",
-                     .help = "Entries that declared this input path",
+                     .help = "Entries that declared this input path, or whose traced run read it",
                      .target = &o->input,
                      .type_name = "PATH"},
                     {.names = "--failed",

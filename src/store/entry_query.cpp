@@ -48,6 +48,10 @@ struct Conditions {
     }
     void add(const std::string &condition, std::string value) {
         add(condition);
+        bind(std::move(value));
+    }
+    // For a placeholder that the caller appended to sql itself.
+    void bind(std::string value) {
         binds.push_back([value](Statement &s, int i) { s.bind(i, value); });
     }
     void add(const std::string &condition, int64_t value) {
@@ -69,15 +73,19 @@ Conditions conditions_of(const EntryFilter &f) {
         c.add("fleche_record_has(key_record, 'argv', ?)", *f.argument);
     }
     if (f.input) {
-        c.add("instr(key_record, ?) > 0", "\ninput " + key::record_str(*f.input) + " ");
-        c.add("fleche_record_has(key_record, 'input', ?)", *f.input);
+        // Declared (in the key record) or traced (a path of a path set,
+        // through the index on path_set_paths.path).
+        c.add("((instr(key_record, ?) > 0", "\ninput " + key::record_str(*f.input) + " ");
+        c.sql += " AND fleche_record_has(key_record, 'input', ?))";
+        c.bind(*f.input);
+        c.sql += " OR key IN (SELECT key FROM path_set_paths WHERE path = ?))";
+        c.bind(*f.input);
     }
     for (const auto &tag : f.tags) {
         if (tag.value) {
             c.add("EXISTS(SELECT 1 FROM tags t WHERE t.key = entries.key AND t.name = ?", tag.name);
             c.sql += " AND t.value = ?)";
-            std::string value = *tag.value;
-            c.binds.push_back([value](Statement &s, int i) { s.bind(i, value); });
+            c.bind(*tag.value);
         } else {
             c.add("EXISTS(SELECT 1 FROM tags t WHERE t.key = entries.key AND t.name = ?)",
                   tag.name);

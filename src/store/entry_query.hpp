@@ -27,7 +27,8 @@ struct EntryFilter {
     bool failed = false;              // exit code not 0
     std::optional<int64_t> since_ns;  // started at or after
     std::optional<int64_t> before_ns; // started before
-    std::optional<std::string> input; // declared input path (normalised)
+    std::optional<std::string> input; // declared or traced input path (normalised;
+                                      // traced paths as keyed: key/path_set.hpp)
     EntryOrder order = EntryOrder::newest;
     std::optional<int64_t> limit;
 };

@@ -81,6 +81,27 @@ CREATE TABLE counters(
 // of version 1, whose files are restored as before (0666 or 0777, less the umask).
 const char *const schema_v2 = "ALTER TABLE outputs ADD COLUMN mode INTEGER";
 
+// Version 3: the paths of traced entries' path sets, for query --input.
+const char *const schema_v3 = R"sql(
+CREATE TABLE path_set_paths(
+  key TEXT NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY(key, path)
+) WITHOUT ROWID;
+CREATE INDEX path_set_paths_path ON path_set_paths(path);
+)sql";
+
+// A version 2 index knows nothing of the paths of the traced entries it
+// holds (stored by a fleche that traced before version 3): migrated in place
+// it would answer query --input wrongly for them, so it is rebuilt from the
+// entry files instead. Without any (every 0.1 store, which has no entry
+// files to rebuild from), the new table starts empty and is complete.
+bool holds_traced_entries(Database &db) {
+    Statement query(db, "SELECT 1 FROM entries WHERE instr(key_record, ?) > 0 LIMIT 1");
+    query.bind(1, std::string("\ntrace "));
+    return query.step();
+}
+
 int user_version(Database &db) {
     Statement query(db, "PRAGMA user_version");
     query.step();
@@ -167,7 +188,8 @@ void Index::check_columns() {
         {"entries", split_columns(entry_columns)},
         {"outputs", split_columns(output_columns)},
         {"tags", {"key", "name", "value"}},
-        {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}}};
+        {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}},
+        {"path_set_paths", split_columns(path_set_path_columns)}};
     // The metadata comes from the connection's cached schema, which may
     // predate the tables that another process just created (a new store
     // opened by many at once): on a miss, a statement that reads the schema
@@ -226,7 +248,14 @@ void Index::prepare_schema() {
     }
     if (version == 1) {
         db_.exec(schema_v2);
-        db_.exec("PRAGMA user_version = 2");
+        version = 2;
+    }
+    if (version == 2) {
+        if (holds_traced_entries(db_))
+            throw IndexDamaged("the index '" + db_.path() + "' has schema version 2, which " +
+                               "lacks the paths of the traced entries it holds");
+        db_.exec(schema_v3);
+        db_.exec("PRAGMA user_version = 3");
     } else if (version != index_schema_version) {
         throw IndexDamaged("the index '" + db_.path() + "' has an unknown schema version " +
                            std::to_string(version));
@@ -280,6 +309,10 @@ const char *output_insert_sql() {
 }
 
 const char *const outputs_delete_sql = "DELETE FROM outputs WHERE key = ?";
+const char *const path_set_paths_delete_sql = "DELETE FROM path_set_paths WHERE key = ?";
+// A path in two path sets of one entry is one row.
+const char *const path_set_path_insert_sql =
+    "INSERT OR IGNORE INTO path_set_paths(key, path) VALUES(?, ?)";
 
 } // namespace
 
@@ -287,6 +320,8 @@ void Index::prepare_put() {
     db_.cached(outputs_delete_sql);
     db_.cached(entry_insert_sql());
     db_.cached(output_insert_sql());
+    db_.cached(path_set_paths_delete_sql);
+    db_.cached(path_set_path_insert_sql);
 }
 
 void Index::insert(const Entry &e) {
@@ -300,6 +335,16 @@ void Index::insert(const Entry &e) {
         output.run();
     }
     write_tags(db_, e.key, e.tags);
+    // A key's path sets never change (K2 is computed over them, and an
+    // untraced key has none): an entry replaced under its key has the same
+    // paths, and an untraced miss spends no statement here.
+    if (e.path_sets.empty())
+        return;
+    db_.cached(path_set_paths_delete_sql).bind(1, e.key).run();
+    Statement &path_row = db_.cached(path_set_path_insert_sql);
+    for (const auto &set : e.path_sets)
+        for (const auto &state : set.paths)
+            path_row.bind(1, e.key).bind(2, state.path).run();
 }
 
 void Index::remove(const std::string &key) {
@@ -321,6 +366,7 @@ void Index::erase(const std::string &key) {
     db_.cached(outputs_delete_sql).bind(1, key).run();
     db_.cached("DELETE FROM entries WHERE key = ?").bind(1, key).run();
     db_.cached("DELETE FROM tags WHERE key = ?").bind(1, key).run();
+    db_.cached(path_set_paths_delete_sql).bind(1, key).run();
 }
 
 void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,

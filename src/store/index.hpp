@@ -1,7 +1,9 @@
 // The SQLite index of entries (index.sqlite in the store), in WAL mode so that
 // readers never wait for a writer.
 //
-// Schema version 2 (PRAGMA user_version; version 1 is migrated in place):
+// Schema version 3 (PRAGMA user_version; versions 1 and 2 are migrated in
+// place, but a version 2 index holding traced entries is IndexDamaged, so
+// rebuilt from the entry files: it lacks their paths):
 //   entries(key PRIMARY KEY, key_record, name, command, exit_code, log_blob,
 //           log_size, outputs_size, started_ns, stopped_ns, user_ns,
 //           system_ns, max_rss_kb, host, user, cwd, fleche_version, hits,
@@ -10,6 +12,8 @@
 //           PRIMARY KEY(key, path)), mode NULL in rows from version 1
 //   stat_cache(path PRIMARY KEY, dev, ino, size, mtime_ns, ctime_ns, digest)
 //   tags(key, name, value; PRIMARY KEY(key, name))
+//   path_set_paths(key, path; PRIMARY KEY(key, path)), indexed by path: each
+//           path of a traced entry's path sets, as keyed (key/path_set.hpp)
 //   counters(name, shard, hits, misses, stored, errors, saved_ns;
 //            PRIMARY KEY(name, shard)), see counters.hpp
 // Times are nanoseconds since the epoch. The column lists are in
@@ -29,7 +33,7 @@
 
 namespace fleche::store {
 
-inline constexpr int index_schema_version = 2;
+inline constexpr int index_schema_version = 3;
 
 // The file at the index's path is no index this fleche can use (see above):
 // rebuilding it from the entries loses nothing but counters and hit counts.

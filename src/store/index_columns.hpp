@@ -25,6 +25,10 @@ inline constexpr const char *output_columns =
     "key, path, type, executable, blob, target, size, mode";
 inline constexpr int output_column_count = 8;
 
+// The paths of a traced entry's path sets (store/entry.hpp), one row per
+// distinct path: what query --input finds traced inputs by.
+inline constexpr const char *path_set_path_columns = "key, path";
+
 // The names in a column list.
 std::vector<std::string> split_columns(const char *list);
 

@@ -18,8 +18,8 @@ using EntryVisitor = std::function<void(const Entry &)>;
 using ForEachEntry = std::function<void(const EntryVisitor &)>;
 
 // Inserts every entry that `for_each_entry` gives into `index` (normally a
-// new, empty one), outputs and tags included, in transactions of a few
-// thousand entries. What only the index knew starts again: each entry gets
+// new, empty one), outputs, tags and the paths of traced entries included,
+// in transactions of a few thousand entries. What only the index knew starts again: each entry gets
 // no hits and its stored time (stopped_ns) as last use, so LRU gc sees it as
 // used when it was stored; counters (`fleche stats`) start from zero.
 // Kill points: rebuild-begin, rebuild-commit (each transaction). Returns the

@@ -70,7 +70,8 @@ assert e["key_record"]["outputs"] == ["link"]
 assert e["key_record"]["salt"] is None and e["key_record"]["inputs"] == []
 assert e["key_record_text"].startswith("fleche-key 1\nargv 3:./t\n")
 assert e["outputs"] == [{"path": "link", "type": "link", "executable": False, "size": 0,
-                         "blob": "", "target": "target"}], e["outputs"]
+                         "blob": "", "target": "target", "discovered": False}], e["outputs"]
+assert e["first_key"] is None and e["path_sets"] == []  # not traced
 ' "$key"
 }
 

@@ -81,6 +81,7 @@ TEST_CASE("an index of version 1 gains the modes of outputs; its rows have none"
         index.put(sample("k"));
         Database db("index.sqlite", false);
         db.exec("ALTER TABLE outputs DROP COLUMN mode");
+        db.exec("DROP TABLE path_set_paths");
         db.exec("PRAGMA user_version = 1");
     }
     Index index("index.sqlite");
