@@ -14,7 +14,7 @@ _fleche()
     fi
     _init_completion -s || return
 
-    local key_opts="-e --env -i --input -o --output --salt --key-cwd --stdin --cache-failures --help"
+    local key_opts="-e --env -i --input -o --output --salt --key-cwd --trace --no-trace --base-dir --env-all --stdin --cache-failures --help"
     local run_opts="--refresh --no-store -v --verbose --tag --name --ttl --stale"
     local config_opts="--json"
     local commands="run digest has gc verify explain query show rm stats config help"
@@ -93,6 +93,10 @@ _fleche()
     case $prev in
         -i | --input | -o | --output)
             _filedir
+            return
+            ;;
+        --base-dir)
+            _filedir -d
             return
             ;;
         -e | --env)

@@ -8,6 +8,7 @@
 #include "util/fd.hpp"
 #include "util/json.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <unistd.h>
 
@@ -28,6 +29,18 @@ void apply_flags(config::Config &config, const RunOptions &flags) {
         config.set("run.cache_failures", {true, "true", "flag --cache-failures"});
     if (flags.refresh)
         config.set("run.refresh", {true, "true", "flag --refresh"});
+    const auto &inv = flags.invocation;
+    if (inv.trace || flags.no_trace)
+        config.set("run.trace", {inv.trace, inv.trace ? "true" : "false",
+                                 inv.trace ? "flag --trace" : "flag --no-trace"});
+    if (inv.env_all)
+        config.set("run.env_all", {true, "true", "flag --env-all"});
+    if (inv.base_dir && inv.base_dir->empty())
+        config.set("run.base_dir", {std::monostate{}, "", "flag --base-dir ''"});
+    else if (inv.base_dir) {
+        std::string dir = std::filesystem::absolute(*inv.base_dir).lexically_normal().string();
+        config.set("run.base_dir", {dir, dir, "flag --base-dir"});
+    }
     if (!flags.invocation.env.empty()) {
         config::Setting env = config.get("run.env");
         auto &list = std::get<std::vector<std::string>>(env.value);
@@ -63,6 +76,14 @@ rule_fields(const config::Rule &rule) {
     fields.push_back({&keys[6], optional(rule.tool)});
     fields.push_back({&keys[7], {rule.ignore_args, "", ""}});
     fields.push_back({&keys[8], {rule.require_env, "", ""}});
+    auto flag = [](const std::optional<bool> &value) {
+        return value ? config::Setting{*value, *value ? "true" : "false", ""} : config::Setting{};
+    };
+    fields.push_back({&keys[9], flag(rule.key_cwd)});
+    fields.push_back({&keys[10], flag(rule.trace)});
+    fields.push_back({&keys[11], {rule.trace_ignore, "", ""}});
+    fields.push_back({&keys[12], optional(rule.base_dir)});
+    fields.push_back({&keys[13], flag(rule.env_all)});
     return fields;
 }
 

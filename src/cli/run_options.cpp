@@ -30,6 +30,24 @@ void add_key_options(std::vector<Option> &table, RunOptions &options) {
     table.push_back({.names = "--key-cwd",
                      .help = "Put the working directory in the key",
                      .target = &inv.key_cwd});
+    table.push_back({.names = "--trace",
+                     .help = "Trace CMD: what it reads, runs, stats or lists is in the key, "
+                             "the files it leaves beneath the working directory are outputs",
+                     .target = &inv.trace});
+    table.push_back({.names = "--no-trace",
+                     .help = "Do not trace CMD, even when the configuration says to",
+                     .target = &options.no_trace,
+                     .excludes = {"--trace"}});
+    table.push_back({.names = "--base-dir",
+                     .help = "Key absolute paths beneath DIR (in arguments, inputs and traces) "
+                             "relative to the working directory, so that checkouts share keys "
+                             "('' for none)",
+                     .target = &inv.base_dir,
+                     .type_name = "DIR"});
+    table.push_back({.names = "--env-all",
+                     .help = "Put every environment variable in the key but volatile ones such "
+                             "as PWD, SHLVL, SSH_* and MAKEFLAGS",
+                     .target = &inv.env_all});
     table.push_back({.names = "--stdin",
                      .help = "Put stdin's content in the key (CMD reads the same bytes)",
                      .target = &inv.hash_stdin});

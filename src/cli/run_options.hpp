@@ -11,7 +11,8 @@ namespace fleche::cli {
 
 using engine::RunOptions;
 
-// -e -i -o --salt --key-cwd --stdin --cache-failures
+// -e -i -o --salt --key-cwd --trace --no-trace --base-dir --env-all --stdin
+// --cache-failures
 void add_key_options(std::vector<Option> &table, RunOptions &options);
 // --ttl (run, explain and has)
 void add_ttl_option(std::vector<Option> &table, RunOptions &options);

@@ -82,8 +82,10 @@ Config::Config() {
         settings_[std::string(key.name)] = {};
     settings_["store.compression"] = {int64_t(1), "1", "default"};
     settings_["run.env"] = {std::vector<std::string>{}, "", "default"};
+    settings_["run.trace_ignore"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.tool"] = {std::string("content"), "content", "default"};
-    for (const char *name : {"run.cache_failures", "run.disable", "run.refresh", "run.readonly"})
+    for (const char *name : {"run.cache_failures", "run.trace", "run.env_all", "run.disable",
+                             "run.refresh", "run.readonly"})
         settings_[name] = {false, "false", "default"};
 }
 
@@ -139,6 +141,20 @@ bool Config::cache_failures() const {
 }
 key::ToolIdentity Config::tool() const {
     return key::parse_tool_identity(std::get<std::string>(get("run.tool").value), "run.tool");
+}
+bool Config::trace() const {
+    return flag("run.trace");
+}
+std::vector<std::string> Config::trace_ignore() const {
+    return std::get<std::vector<std::string>>(get("run.trace_ignore").value);
+}
+std::optional<std::string> Config::base_dir() const {
+    if (auto *dir = std::get_if<std::string>(&get("run.base_dir").value))
+        return *dir;
+    return std::nullopt;
+}
+bool Config::env_all() const {
+    return flag("run.env_all");
 }
 std::optional<int64_t> Config::ttl_ns() const {
     return number("run.ttl");

@@ -26,7 +26,9 @@ namespace fleche::config {
 struct Rule {
     std::string source; // "FILE:LINE"
     std::vector<std::string> match, name, inputs, outputs, env, ignore_args, require_env;
-    std::optional<std::string> salt, tool;
+    std::vector<std::string> trace_ignore;
+    std::optional<std::string> salt, tool, base_dir;
+    std::optional<bool> key_cwd, trace, env_all; // unset: the rule says nothing
 
     // `tool_name`: argv[0] without its directory; `label`: --name, if given.
     bool applies_to(const std::string &tool_name, const std::optional<std::string> &label) const;
@@ -48,6 +50,10 @@ class Config {
     std::vector<std::string> env() const;
     bool cache_failures() const;
     key::ToolIdentity tool() const;
+    bool trace() const;
+    std::vector<std::string> trace_ignore() const;
+    std::optional<std::string> base_dir() const; // absolute, as the file or flag resolved it
+    bool env_all() const;
     std::optional<int64_t> ttl_ns() const;
     std::optional<int64_t> stale_ns() const;
     bool disable() const;

@@ -30,6 +30,14 @@ const KeyInfo settings_table[] = {
      "store and replay any exit code, like --cache-failures"},
     {"run.tool", Type::tool, nullptr,
      "how the tool is identified: content, mtime, version:CMD ARGS or string:TEXT"},
+    {"run.trace", Type::boolean, nullptr,
+     "trace CMD: what it reads is in the key, what it writes beneath cwd an output, like --trace"},
+    {"run.trace_ignore", Type::texts, nullptr,
+     "globs of absolute paths that a trace leaves out (** crosses directories)"},
+    {"run.base_dir", Type::path, nullptr,
+     "absolute paths beneath it are keyed relative to the working directory, like --base-dir"},
+    {"run.env_all", Type::boolean, nullptr,
+     "every environment variable but the volatile ones in the key, like --env-all"},
     {"run.ttl", Type::duration, nullptr, "default for --ttl"},
     {"run.stale", Type::duration, nullptr, "default for --stale"},
     {"run.disable", Type::boolean, "FLECHE_DISABLE",
@@ -54,6 +62,13 @@ const KeyInfo rule_table[] = {
      "globs: matching arguments leave the key (the command still gets them)"},
     {"rule.require_env", Type::texts, nullptr,
      "variables that must be set; when one is not, the command runs uncached"},
+    {"rule.key_cwd", Type::boolean, nullptr,
+     "put the working directory in the key, like --key-cwd (for gcc -g: DW_AT_comp_dir)"},
+    {"rule.trace", Type::boolean, nullptr, "trace the command, or not, instead of run.trace"},
+    {"rule.trace_ignore", Type::texts, nullptr, "globs added to run.trace_ignore"},
+    {"rule.base_dir", Type::path, nullptr, "the base directory instead of run.base_dir"},
+    {"rule.env_all", Type::boolean, nullptr,
+     "key on the whole environment, or not, instead of run.env_all"},
 };
 // clang-format on
 

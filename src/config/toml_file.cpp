@@ -104,8 +104,10 @@ class FileReader {
             Setting value = parse(*info, node);
             if (auto *list = std::get_if<std::vector<std::string>>(&value.value))
                 list_of(rule, name) = *list;
+            else if (auto *flag = std::get_if<bool>(&value.value))
+                flag_of(rule, name) = *flag;
             else
-                (name == "rule.salt" ? rule.salt : rule.tool) = std::get<std::string>(value.value);
+                text_of(rule, name) = std::get<std::string>(value.value);
         }
         if (rule.match.empty() && rule.name.empty())
             throw Error(at(table.source()) +
@@ -126,11 +128,33 @@ class FileReader {
             return rule.env;
         if (name == "rule.ignore_args")
             return rule.ignore_args;
+        if (name == "rule.trace_ignore")
+            return rule.trace_ignore;
         return rule.require_env;
+    }
+
+    static std::optional<bool> &flag_of(Rule &rule, const std::string &name) {
+        if (name == "rule.key_cwd")
+            return rule.key_cwd;
+        return name == "rule.trace" ? rule.trace : rule.env_all;
+    }
+
+    static std::optional<std::string> &text_of(Rule &rule, const std::string &name) {
+        if (name == "rule.salt")
+            return rule.salt;
+        return name == "rule.tool" ? rule.tool : rule.base_dir;
     }
 
     std::string resolved(const std::string &path) const {
         return (std::filesystem::path(dir_) / path).lexically_normal().string();
+    }
+
+    // "." names the file's folder, without the "/" that lexically_normal leaves.
+    std::string resolved_dir(const std::string &path) const {
+        std::string dir = resolved(path);
+        while (dir.size() > 1 && dir.back() == '/')
+            dir.pop_back();
+        return dir;
     }
 
     // The parse switch for TOML values; strings go on to parse_text().
@@ -148,7 +172,7 @@ class FileReader {
         } else if (scalar_text(key.type) && node.is_string()) {
             setting.text = node.as_string()->get();
             if (key.type == Type::path)
-                setting.text = resolved(setting.text);
+                setting.text = resolved_dir(setting.text);
             setting.value = parse_text(key, setting.text, where);
         } else if (is_list(key.type) && node.is_string()) {
             // One string is a list of one: match = "gcc" means ["gcc"].

@@ -1,5 +1,6 @@
 #include "engine/configure.hpp"
 
+#include "key/relocation.hpp"
 #include "store/hit_log.hpp"
 #include "store/store_access.hpp"
 
@@ -33,19 +34,45 @@ std::vector<std::string> relative_to_cwd(const std::vector<std::string> &paths) 
     return relative;
 }
 
-void apply_rule(RunOptions &options, const config::Rule &rule, bool &tool_set) {
+// A trace sees absolute paths only: a relative glob would never match.
+void check_trace_ignore(const std::vector<std::string> &globs, const std::string &where) {
+    for (const auto &glob : globs)
+        if (!glob.starts_with('/') && !glob.starts_with('*'))
+            throw Error("trace_ignore glob '" + glob + "' at " + where +
+                        " is relative; it is matched against absolute paths: write /" + glob +
+                        " or **/" + glob);
+}
+
+// The scalars of the rules: the first rule that sets one wins.
+struct RuleScalars {
+    bool tool = false;
+    std::optional<bool> trace, env_all, key_cwd;
+    std::optional<std::string> base_dir;
+};
+
+void apply_rule(RunOptions &options, const config::Rule &rule, RuleScalars &first) {
     auto &inv = options.invocation;
     append(inv.inputs, relative_to_cwd(rule.inputs));
     append(inv.outputs, relative_to_cwd(rule.outputs));
     append(inv.env, rule.env);
     append(inv.ignore_args, rule.ignore_args);
+    check_trace_ignore(rule.trace_ignore, "the rule at " + rule.source);
+    append(inv.trace_ignore, rule.trace_ignore);
     if (!inv.salt && rule.salt)
         inv.salt = rule.salt;
-    if (!tool_set && rule.tool) {
+    if (!first.tool && rule.tool) {
         inv.tool_identity =
             key::parse_tool_identity(*rule.tool, "tool of the rule at " + rule.source);
-        tool_set = true;
+        first.tool = true;
     }
+    if (!first.trace)
+        first.trace = rule.trace;
+    if (!first.env_all)
+        first.env_all = rule.env_all;
+    if (!first.key_cwd)
+        first.key_cwd = rule.key_cwd;
+    if (!first.base_dir)
+        first.base_dir = rule.base_dir;
     for (const auto &name : rule.require_env) {
         const char *value = std::getenv(name.c_str());
         if (value && *value)
@@ -54,6 +81,44 @@ void apply_rule(RunOptions &options, const config::Rule &rule, bool &tool_set) {
             warn(name + " is not set (required by the rule at " + rule.source +
                  "); running without the cache");
         options.no_store = true;
+    }
+}
+
+bool climbs(std::string_view path) {
+    return path == ".." || path.starts_with("../");
+}
+
+std::string absolute_clean(const std::string &path) {
+    std::string clean = std::filesystem::absolute(path).lexically_normal().string();
+    while (clean.size() > 1 && clean.back() == '/')
+        clean.pop_back();
+    return clean;
+}
+
+// Flags win, then the first rule that sets a scalar, then [run]. An empty
+// --base-dir turns a configured one off.
+void apply_scalars(RunOptions &options, const config::Config &config, const RuleScalars &first) {
+    auto &inv = options.invocation;
+    if (!inv.trace && !options.no_trace)
+        inv.trace = first.trace.value_or(config.trace());
+    if (!inv.env_all)
+        inv.env_all = first.env_all.value_or(config.env_all());
+    if (!inv.key_cwd)
+        inv.key_cwd = first.key_cwd.value_or(false);
+    std::optional<std::string> base = inv.base_dir ? inv.base_dir : first.base_dir;
+    if (!base)
+        base = config.base_dir();
+    inv.base_dir = base && !base->empty() ? std::optional(absolute_clean(*base)) : std::nullopt;
+    // Hashed and keyed by the same spec, so that the check after the run
+    // (record_run.cpp) sees the inputs as the key did. An output must stay
+    // beneath cwd: one that would climb keeps its absolute path, and the
+    // message about it names what the user wrote.
+    if (auto relocation = key::Relocation::make(inv.base_dir)) {
+        for (auto &spec : inv.inputs)
+            spec = relocation->spec(spec);
+        for (auto &spec : inv.outputs)
+            if (std::string keyed = relocation->spec(spec); !climbs(spec_pattern(keyed)))
+                spec = keyed;
     }
 }
 
@@ -116,11 +181,16 @@ void configure(RunOptions &options, const config::Config &config) {
         options.ttl_ns = config.ttl_ns();
     if (!options.stale_ns)
         options.stale_ns = config.stale_ns();
-    bool tool_set = false;
+    std::vector<std::string> trace_ignore = config.trace_ignore();
+    check_trace_ignore(trace_ignore, config.get("run.trace_ignore").source);
+    append(trace_ignore, inv.trace_ignore);
+    inv.trace_ignore = std::move(trace_ignore);
+    RuleScalars first;
     for (const auto *rule : matching_rules(options, config))
-        apply_rule(options, *rule, tool_set);
-    if (!tool_set)
+        apply_rule(options, *rule, first);
+    if (!first.tool)
         inv.tool_identity = config.tool();
+    apply_scalars(options, config, first);
 }
 
 } // namespace fleche::engine

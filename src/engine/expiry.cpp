@@ -111,7 +111,7 @@ int run_background_refresh(RunOptions &options, const config::Config &config,
     options.refresh = true;
     options.verbose = false;
     lock->run_started();
-    int status = run_and_record(&store, key, options, hashing.hasher());
+    int status = run_and_record(&store, key, options, hashing);
     lock->run_finished();
     return status;
 }

@@ -12,9 +12,10 @@
 
 namespace fleche::engine {
 
-Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures) {
+Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures,
+                  const std::string &entry_key) {
     Lookup lookup;
-    store::EntryRead read = storage.get_entry(key.key);
+    store::EntryRead read = storage.get_entry(entry_key);
     auto &entry = read.entry;
     if (!read.damage.empty()) {
         lookup.miss_reason = damaged_entry;

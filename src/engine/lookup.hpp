@@ -23,7 +23,13 @@ struct Lookup {
 // with a non-zero exit code is only usable with --cache-failures. Never
 // throws, and warns only of a different invocation under the key (damage
 // is left to the caller to report).
-Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures);
+// `entry_key` names the entry: the key itself, or for a traced key the K2
+// its path sets gave (traced_lookup.hpp); the entry's record must be the key's.
+Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures,
+                  const std::string &entry_key);
+inline Lookup find_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures) {
+    return find_entry(storage, key, accept_failures, key.key);
+}
 
 inline constexpr const char *merged_log_elsewhere =
     "the stored run had stdout and stderr as one file, in exact order; now they are not one file";

@@ -52,6 +52,9 @@ class StoreHasher {
         return key;
     }
     key::FileHasher &hasher() { return hasher_; }
+    // Writes what was learnt since (the inputs of a traced run, hashed
+    // after it; files a path-set match hashed again).
+    void remember() { cache_.flush(); }
 
   private:
     store::StatCache cache_;

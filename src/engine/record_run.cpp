@@ -2,16 +2,20 @@
 
 #include "engine/labels.hpp"
 #include "engine/log_capture.hpp"
+#include "engine/traced_lookup.hpp"
 
 #include "exec/inherited.hpp"
 #include "exec/runner.hpp"
 #include "exec/signal_forwarding.hpp"
 #include "key/input_digest.hpp"
+#include "key/path_set.hpp"
+#include "key/traced_inputs.hpp"
 #include "store/auto_gc.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/local_storage.hpp"
 #include "store/output_files.hpp"
+#include "store/path_set_list.hpp"
 #include "store/storing_lock.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -97,6 +101,50 @@ Refusal refusal(const PreparedKey &key, const exec::RunResult &result, const Run
     return {};
 }
 
+// What a traced run adds to its entry: the path set it saw and the K2 that
+// names the entry, and the outputs it left beneath the working directory.
+struct TracedResult {
+    store::PathSet path_set;
+    std::string entry_key;
+    std::vector<std::string> outputs; // specs for capture_outputs
+};
+
+// Whether a traced run may be stored, after the checks of every run; fills
+// `traced` when it may. Hashes each traced input once (the stat cache spares
+// the unchanged ones) and remembers what it learnt.
+Refusal traced_refusal(const PreparedKey &key, const exec::RunResult &result,
+                       const RunOptions &options, const store::Store &store, StoreHasher &hashing,
+                       TracedResult &traced) {
+    if (!result.trace) // warned of already
+        return {"--trace unavailable (" + result.trace_unavailable + ")"};
+    key::PathKeying keying = path_keying(options.invocation);
+    key::TraceScope scope{keying.cwd, store.dir(), options.invocation.trace_ignore};
+    key::TracedPaths paths = key::classify_trace(*result.trace, scope);
+    if (!paths.refusal.empty())
+        return {paths.refusal};
+    key::BuiltPathSet built =
+        key::build_path_set(paths, keying, result.started_ns, hashing.hasher());
+    hashing.remember();
+    if (!built.refusal.empty())
+        return {built.refusal, true};
+    traced.path_set = std::move(built.set);
+    traced.entry_key = store::traced_entry_key(key.key, traced.path_set);
+    for (const auto &output : paths.outputs)
+        traced.outputs.push_back("./" + output); // a path, never a "glob:" spec
+    return {};
+}
+
+// K1's list gets the new path set first, after the entry it names is stored:
+// a list that names a missing entry would only cost a miss, but an entry
+// that no list names is never replayed (until gc takes it).
+void put_path_set(store::Store &store, const PreparedKey &key, const TracedResult &traced) {
+    store::LocalStorage storage(store);
+    store::PathSetList list = storage.get_path_sets(key.key).value_or(store::PathSetList{});
+    list.key = key.key;
+    store::prepend_path_set(list, {traced.path_set, traced.entry_key});
+    storage.put_path_sets(list);
+}
+
 void trim_store_if_due(const store::Store &store, const store::Entry &entry,
                        const store::Limits &limits) {
     try {
@@ -107,15 +155,23 @@ void trim_store_if_due(const store::Store &store, const store::Entry &entry,
 }
 
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
-                  const exec::RunResult &result, const RunOptions &options) {
+                  const exec::RunResult &result, const RunOptions &options,
+                  const TracedResult *traced) {
     store::StoringGuard storing(store); // gc spares our blobs until the entry names them
     log.finish();
     if (!log.usable())
         return; // nothing to store: no output blob either
-    auto outputs = store::capture_outputs(store.blobs(), options.invocation.outputs);
+    std::vector<std::string> specs = options.invocation.outputs;
+    if (traced)
+        specs.insert(specs.end(), traced->outputs.begin(), traced->outputs.end());
+    auto outputs = store::capture_outputs(store.blobs(), specs);
     if (!outputs)
         return;
     store::Entry entry = make_entry(key, result);
+    if (traced) {
+        entry.key = traced->entry_key;
+        entry.path_sets = {traced->path_set};
+    }
     Labels labels = entry_labels(options, key.record.argv[0]);
     entry.name = labels.name;
     entry.tags = labels.tags;
@@ -125,6 +181,8 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     for (const auto &output : entry.outputs)
         entry.outputs_size += output.size;
     store::LocalStorage(store).put_entry(entry); // the entry file, then the index row
+    if (traced)
+        put_path_set(store, key, *traced);
     test_hook("stored");
     if (store::Index *index = store.try_index()) {
         try {
@@ -183,20 +241,27 @@ std::jthread open_index_meanwhile(store::Store &store) {
 } // namespace
 
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
-                   key::FileHasher &hasher) {
+                   StoreHasher &hashing) {
     LogCapture log(store ? &store->blobs() : nullptr);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     std::jthread opener = store ? open_index_meanwhile(*store) : std::jthread();
-    exec::RunResult result =
-        exec::run_process(key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
-                          [&](store::Stream stream, const char *data, size_t size) {
-                              log.chunk(stream, data, size);
-                          });
+    // Traced only when the result can be stored: the trace is for the key.
+    bool trace = store && options.invocation.trace;
+    exec::RunResult result = exec::run_process(
+        key.tool.path, options.invocation.argv, stdin_fd, // ignored arguments too
+        [&](store::Stream stream, const char *data, size_t size) { log.chunk(stream, data, size); },
+        exec::RunOptions{.trace = trace, .trace_filter = {}});
     if (opener.joinable())
         opener.join();
+    if (trace && !result.trace)
+        warn("--trace unavailable (" + result.trace_unavailable + "); not storing this result");
     if (!store || !log.usable())
         return result.status();
-    if (Refusal refused = refusal(key, result, options, hasher); !refused.reason.empty()) {
+    Refusal refused = refusal(key, result, options, hashing.hasher());
+    TracedResult traced;
+    if (refused.reason.empty() && trace)
+        refused = traced_refusal(key, result, options, *store, hashing, traced);
+    if (!refused.reason.empty()) {
         count_miss(*store, key, options, refused.surprising);
         if (refused.surprising)
             warn(refused.reason + "; not storing this result");
@@ -205,7 +270,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
         return result.status();
     }
     try {
-        store_result(*store, log, key, result, options);
+        store_result(*store, log, key, result, options, trace ? &traced : nullptr);
     } catch (const std::exception &e) {
         warn(std::string("cannot store the result: ") + e.what());
         count_miss(*store, key, options, true);

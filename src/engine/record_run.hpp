@@ -12,8 +12,10 @@ namespace fleche::engine {
 // cacheable, CMD was not killed, every declared output exists and no input
 // changed during the run. A store that fails costs a warning, never the
 // result. Returns fleche's exit status.
-// `hasher` checks the inputs again after the run.
+// `hashing` checks the inputs again after the run, and hashes what a traced
+// run looked at (key/traced_inputs.hpp, key/path_set.hpp): a traced run is
+// stored under its K2, its path set put first in K1's list.
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
-                   key::FileHasher &hasher);
+                   StoreHasher &hashing);
 
 } // namespace fleche::engine

@@ -7,6 +7,7 @@
 #include "engine/labels.hpp"
 #include "engine/lookup.hpp"
 #include "engine/record_run.hpp"
+#include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
 #include "exec/spawn.hpp"
 #include "store/counters.hpp"
@@ -79,10 +80,22 @@ void fold_hits_detached() {
 // code then. A damaged entry is a miss (with a warning), never a wrong
 // replay. Reads the entry file and its blobs: opens no index.
 std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const RunOptions &options,
-                           Lookups &seen) {
+                           Lookups &seen, StoreHasher &hashing) {
     int64_t started_ns = now_ns();
     store::LocalStorage storage(store);
-    Lookup lookup = find_entry(storage, key, options.cache_failures);
+    std::string entry_key = key.key;
+    if (options.invocation.trace) {
+        PathSetMatch match =
+            match_path_sets(storage, key, path_keying(options.invocation), hashing.hasher());
+        if (!options.readonly)
+            hashing.remember(); // what the match had to hash again
+        if (!match.entry_key) {
+            seen.miss_reason = match.miss_reason;
+            return std::nullopt;
+        }
+        entry_key = *match.entry_key;
+    }
+    Lookup lookup = find_entry(storage, key, options.cache_failures, entry_key);
     if (report_damaged_file(store, key, options, lookup, seen))
         return std::nullopt;
     if (!lookup.entry) {
@@ -121,7 +134,7 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
     if (options.readonly)
         return replay.status; // not even the hit log is written
     store::HitLog hits(store.dir());
-    hits.append(key.key, now, now - process_start_ns());
+    hits.append(entry.key, now, now - process_start_ns());
     if (hits.large())
         fold_hits_detached();
     return replay.status;
@@ -154,10 +167,11 @@ bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &opti
 // the result cannot be stored, and `lock` held when it may be). Throws Error
 // when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
-                                  const RunOptions &options, std::optional<store::KeyLock> &lock) {
+                                  const RunOptions &options, std::optional<store::KeyLock> &lock,
+                                  StoreHasher &hashing) {
     Lookups seen;
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, seen))
+        if (auto status = try_hit(*store, key, options, seen, hashing))
             return status;
     if (options.readonly) {
         if (options.verbose)
@@ -173,7 +187,7 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     }
     // The identical run we may have waited for has stored its result.
     if (!options.refresh)
-        if (auto status = try_hit(*store, key, options, seen))
+        if (auto status = try_hit(*store, key, options, seen, hashing))
             return status;
     std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
@@ -217,21 +231,21 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
     if (!key.unhashable.empty()) {
         if (!options.no_store)
             warn(key.unhashable + "; running without the cache");
-        return run_and_record(nullptr, key, options, hashing.hasher());
+        return run_and_record(nullptr, key, options, hashing);
     }
     if (options.verbose && options.no_store)
         say("miss " + key.short_key() + ": --no-store");
     std::optional<store::KeyLock> lock;
     if (store) {
         try {
-            if (auto status = replay_or_lock(store, key, options, lock))
+            if (auto status = replay_or_lock(store, key, options, lock, hashing))
                 return *status;
         } catch (const Error &e) {
             warn(std::string(e.what()) + "; running without the cache");
             store = nullptr;
         }
     }
-    int status = run_and_record(store, key, options, hashing.hasher());
+    int status = run_and_record(store, key, options, hashing);
     if (lock)
         lock->run_finished();
     return status;

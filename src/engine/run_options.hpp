@@ -19,6 +19,7 @@ struct RunOptions {
     bool refresh = false;            // run and overwrite
     bool no_store = false;           // run without lookup or store
     bool verbose = false;            // say hit or miss, and why
+    bool no_trace = false;           // --no-trace: not traced, whatever the configuration says
     std::vector<std::string> tags;   // NAME=VALUE, attached to the entry
     std::optional<std::string> name; // the entry's label (default: tool basename)
     std::optional<int64_t> ttl_ns;   // an older entry is a miss

@@ -38,7 +38,10 @@ FileStamp stamp_of(const struct stat &st) {
 }
 
 FileHasher::FileHasher(DigestCache *cache)
-    : cache_(cache), racy_after_ns_(now_ns() - test_racy_window_ns(racy_window_ns)) {
+    : FileHasher(cache, test_racy_window_ns(racy_window_ns)) {}
+
+FileHasher::FileHasher(DigestCache *cache, int64_t window_ns)
+    : cache_(cache), racy_after_ns_(now_ns() - window_ns) {
     if (cache_) {
         std::error_code ec;
         cwd_ = std::filesystem::current_path(ec).string();
@@ -125,7 +128,21 @@ std::optional<std::string> FileHasher::try_digest(const std::string &path, const
 std::optional<Digest> FileHasher::recall(const std::string &path, const FileStamp &stamp) {
     if (!cache_)
         return std::nullopt;
+    // A traced key's paths are absolute and normal: no copy of each.
+    if (path.starts_with('/') && is_normal(path))
+        return cache_->find(path, stamp);
     return cache_->find(absolute(path), stamp);
+}
+
+std::optional<Digest> FileHasher::recall_fact(const std::string &fact, const FileStamp &stamp) {
+    if (!cache_)
+        return std::nullopt;
+    return cache_->find("fact:" + fact, stamp);
+}
+
+void FileHasher::remember_fact(const std::string &fact, const FileStamp &stamp,
+                               const std::string &digest) {
+    remember("fact:" + fact, stamp, digest);
 }
 
 FileHasher::Directory FileHasher::directory(const std::string &dir) const {

@@ -45,6 +45,10 @@ class DigestCache {
 class FileHasher {
   public:
     explicit FileHasher(DigestCache *cache = nullptr);
+    // With stamps remembered once they are `racy_window_ns` old (by default
+    // 2 s, or FLECHE_TEST_RACY_NS): for tests, which date their files back
+    // rather than wait.
+    FileHasher(DigestCache *cache, int64_t racy_window_ns);
 
     // Digest of the regular file at `path` whose stat is `st`. Throws Error.
     std::string digest(const std::string &path, const struct stat &st);
@@ -67,6 +71,15 @@ class FileHasher {
     Directory directory(const std::string &dir) const;
     std::optional<Digest> recall_in(const Directory &dir, std::string_view name,
                                     const FileStamp &stamp) const;
+
+    // Facts other than a file's content that hold while one stamp is
+    // unchanged (the names missing from a directory, a directory's listing),
+    // kept by the cache beside digests and under the same racy rule: a racy
+    // stamp is never remembered. `fact` may be any string: the cache is asked
+    // for "fact:" + fact, never an absolute path, so that no file's digest
+    // answers for a fact. `digest` is a lower-case hex SHA-256.
+    std::optional<Digest> recall_fact(const std::string &fact, const FileStamp &stamp);
+    void remember_fact(const std::string &fact, const FileStamp &stamp, const std::string &digest);
 
     // A regular file and its stat as the walk that found it saw it.
     struct Found {

@@ -1,23 +1,103 @@
 #include "key/invocation.hpp"
 
 #include "key/input_digest.hpp"
+#include "key/relocation.hpp"
 #include "key/traced_inputs.hpp"
 #include "util/error.hpp"
 #include "util/glob.hpp"
 #include "util/path_spec.hpp"
+#include "util/sha256.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fnmatch.h>
+#include <set>
 #include <unistd.h>
 
 extern char **environ;
 
 namespace fleche::key {
 
-std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns) {
+namespace {
+
+// Each is set anew by the shell, the terminal, the session or make, so that
+// two runs of one command in one checkout would not share a key with them:
+//   PWD, OLDPWD, _, SHLVL        the shell's working directories, its last
+//                                command, its nesting (--key-cwd keys the
+//                                directory)
+//   COLUMNS, LINES               the window's size, at each resize
+//   DISPLAY, WAYLAND_DISPLAY, XAUTHORITY, WINDOWID, DBUS_SESSION_BUS_ADDRESS,
+//   SESSION_MANAGER, XDG_RUNTIME_DIR, XDG_SEAT, XDG_VTNR, XDG_SESSION_*,
+//   SSH_*, GPG_TTY, TERM_SESSION_ID, GNOME_TERMINAL_SCREEN,
+//   GNOME_TERMINAL_SERVICE, TMUX*, STY, WINDOW
+//                                the login, desktop, terminal or multiplexer
+//                                session
+//   INVOCATION_ID, JOURNAL_STREAM systemd's unit run and log stream
+//   MAKEFLAGS, MFLAGS, MAKELEVEL, MAKE_TERMOUT, MAKE_TERMERR
+//                                how make was called (-j N and the jobserver's
+//                                descriptors or fifo, the recursion depth, its
+//                                terminal): consequences of the build's
+//                                invocation, not inputs of the step
+//   FLECHE_*                     fleche's own (FLECHE_TAGS is set for CMD)
+// TERM and COLORTERM stay: they choose the bytes a tool writes (colour,
+// capabilities), which a hit replays.
+constexpr std::string_view volatile_names[] = {
+    "PWD",
+    "OLDPWD",
+    "_",
+    "SHLVL",
+    "COLUMNS",
+    "LINES",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "WINDOWID",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "SESSION_MANAGER",
+    "XDG_RUNTIME_DIR",
+    "XDG_SEAT",
+    "XDG_VTNR",
+    "GPG_TTY",
+    "TERM_SESSION_ID",
+    "GNOME_TERMINAL_SCREEN",
+    "GNOME_TERMINAL_SERVICE",
+    "STY",
+    "WINDOW",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
+};
+constexpr std::string_view volatile_prefixes[] = {"XDG_SESSION_", "SSH_", "TMUX", "FLECHE_"};
+
+void add_all_others(std::vector<EnvValue> &selected) {
+    std::set<std::string> chosen;
+    for (const auto &variable : selected)
+        chosen.insert(variable.name);
+    for (char **entry = environ; *entry; ++entry) {
+        const char *equals = std::strchr(*entry, '=');
+        if (!equals)
+            continue;
+        std::string name(*entry, static_cast<size_t>(equals - *entry));
+        if (!volatile_variable(name) && !chosen.contains(name))
+            selected.push_back({name, "sha256:" + sha256_hex(equals + 1)});
+    }
+}
+
+} // namespace
+
+bool volatile_variable(const std::string &name) {
+    return std::ranges::find(volatile_names, name) != std::end(volatile_names) ||
+           std::ranges::any_of(volatile_prefixes,
+                               [&](std::string_view prefix) { return name.starts_with(prefix); });
+}
+
+std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns, bool all) {
     std::vector<EnvValue> selected;
     for (const auto &pattern : patterns) {
         if (!has_glob_chars(pattern)) {
@@ -34,6 +114,8 @@ std::vector<EnvValue> select_environment(const std::vector<std::string> &pattern
                 selected.push_back({name, std::string(equals + 1)});
         }
     }
+    if (all)
+        add_all_others(selected);
     return selected;
 }
 
@@ -68,10 +150,13 @@ KeyRecord make_key_record(const Invocation &invocation, const Tool &tool,
                           std::string &unhashable) {
     KeyRecord record;
     record.argv = keyed_arguments(invocation.argv, invocation.ignore_args);
+    if (auto relocation = Relocation::make(invocation.base_dir))
+        for (auto &arg : record.argv)
+            arg = relocation->argument(arg); // CMD still gets the argument as given
     record.tool = tool.digests;
     if (invocation.key_cwd)
         record.cwd = std::filesystem::current_path().string();
-    record.env = select_environment(invocation.env);
+    record.env = select_environment(invocation.env, invocation.env_all);
     DigestedInputs inputs = digest_inputs(invocation.inputs, true, hasher);
     record.inputs = std::move(inputs.inputs);
     unhashable = std::move(inputs.unhashable);

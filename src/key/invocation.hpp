@@ -35,7 +35,15 @@ struct Invocation {
 
 // Selected variables of the current environment, sorted by name. A plain name
 // is recorded even when unset; a glob records every set variable it matches.
-std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns);
+// `all` (--env-all) adds every other set variable that is not volatile, its
+// value as "sha256:" HEX: the record is stored and shown, and the
+// environment holds secrets that nobody selected.
+std::vector<EnvValue> select_environment(const std::vector<std::string> &patterns,
+                                         bool all = false);
+
+// A variable that names a session, terminal or process (PWD, SHLVL, SSH_*,
+// MAKEFLAGS...) rather than configures a tool: --env-all leaves it out.
+bool volatile_variable(const std::string &name);
 
 // Throws Error (status 125) for an output (or the pattern after "glob:") that
 // is absolute or leaves the working directory; returns it normalised

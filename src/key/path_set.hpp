@@ -64,4 +64,8 @@ BuiltPathSet build_path_set(const TracedPaths &traced, const PathKeying &keying,
 std::optional<std::string> first_difference(const store::PathSet &set, const PathKeying &keying,
                                             FileHasher &hasher);
 
+// How many stats (stat, fstat, fstatat) the functions above have made in this
+// process: what the tests hold a match's cost to.
+uint64_t path_set_stat_count();
+
 } // namespace fleche::key

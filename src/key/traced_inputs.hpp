@@ -1,25 +1,39 @@
 // What a traced run's file calls (exec/trace_event.hpp) mean for its key:
 // which paths are inputs, which files are outputs, and whether the run can
-// be stored at all. Events are classified per path by the first event on
-// it, then the file system after the run decides what is left:
+// be stored at all. Events are classified per path (its string: ".." and
+// symbolic links are not resolved) by what came before its first write,
+// then the file system after the run decides what is left:
 //   - read (open without write access, exec), probed (stat, access, chdir)
-//     or listed (getdents) first: an input, listed when it was ever listed;
-//     exec of a PATH candidate that did not exist is an input too (missing);
+//     or listed (getdents), never written: an input, listed when it was
+//     ever listed; exec of a PATH candidate that did not exist is an input
+//     too (missing);
 //   - created, written, truncated, renamed to, linked to or removed first:
 //     not an input (a temporary or an output), whatever reads follow (gcc's
 //     /tmp/cc*.s is written by cc1, read by as, removed by gcc);
-//   - probed first and written later: an output, not an input (ld stats
-//     its output before it writes it);
-//   - read or listed first and written (or, for a directory, a name created
-//     or removed in it) later: the state before the run, which CMD saw, is
-//     not known after it, so the run is refused (`sed -i`, `ar r`);
+//   - only probed before its first write: an output, not an input (ld
+//     stats its output before it writes it);
+//   - read or listed before its first write (an O_RDWR open without O_CREAT
+//     or O_TRUNC is a read and a write), or, for a listed directory, a name
+//     created or removed in it after the listing, or a directory renamed
+//     with a read path in it: the state before the run, which CMD saw, is
+//     not known after it, so the run is refused (`sed -i`, `ar r`). A
+//     write-open that neither truncates nor creates exclusively (O_APPEND:
+//     `echo x >> log`) keeps what was there: a read and a write;
+//   - never made to exist (only removed, renamed away, truncated, opened for
+//     writing without O_CREAT) and missing at the end: an input, missing.
+//     Those calls failed on a missing path, or CMD removed it, which a
+//     replay cannot do: either way a hit needs it missing;
 //   - written and still a regular file at the end, beneath the working
 //     directory: an output (relative path). Beneath it but gone, or not a
 //     regular file: nothing. Outside it and still there: the run is refused
-//     (a replay could not bring it back);
+//     (a replay could not bring it back). "Beneath" is decided on the
+//     physical path (its directory resolved): a file reached through a
+//     symbolic link out of the tree is outside. mkdir of the working
+//     directory or one above it (mkdir -p, EEXIST) is a lookup, not a write;
 //   - /proc, /sys, /dev, the store directory and paths matching a
 //     trace_ignore glob are never inputs or outputs; .git beneath the
-//     working directory is never an output.
+//     working directory is never an output (what CMD read there stays an
+//     input: `git describe` must miss after a commit).
 // Declared -i/-o are handled by the key record and capture as before; these
 // are in addition.
 #pragma once

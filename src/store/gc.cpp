@@ -4,6 +4,7 @@
 
 #include "store/disk_usage.hpp"
 #include "store/hit_log.hpp"
+#include "store/path_set_sweep.hpp"
 #include "store/storing_lock.hpp"
 #include "store/usage_estimate.hpp"
 
@@ -370,6 +371,11 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
             break;
         correction += m.total - *limits.max_size;
     }
+    std::unordered_set<std::string> kept;
+    for (const auto &entry : entries)
+        kept.insert(entry.key);
+    sweep_path_sets(
+        store, [&](const std::string &key) { return kept.count(key) > 0; }, now, dry_run);
     // Still over: the stat cache is only a speed-up, of a fixed size (3 MiB),
     // which the next run that hashes a file makes again.
     if (!dry_run && limits.max_size && m.total > *limits.max_size &&

@@ -67,6 +67,12 @@ check_shell() {
     expect "$sh" "fleche config --js" --json
     expect "$sh" "fleche run -i da" data.txt
     expect "$sh" "fleche run --output da" data.txt
+    expect "$sh" "fleche digest --tr" --trace
+    expect "$sh" "fleche run --no-t" --no-trace
+    expect "$sh" "fleche has --env-a" --env-all
+    # A directory, shown as "dir" or "dir/" as the shell does.
+    grep -qxE 'dir/?' <<<"$("complete_$sh" "fleche run --base-dir d" || true)" ||
+        fail "$sh: [fleche run --base-dir d<TAB>] does not offer dir"
     # After "--", the wrapped command completes as a command, then its own arguments.
     expect "$sh" "fleche run -v -- ech" echo
     expect "$sh" "fleche run -- cat da" data.txt

@@ -109,7 +109,7 @@ case_config_shows_the_rules_that_apply() {
     capture all fl config --json
     assert_eq 2 "$(jq '.rules | length' all.out)"
     capture one fl config --json -- simulate --fast
-    assert_eq '[{"source":"'"$PWD"'/fleche.toml:5","match":["sim*"],"name":[],"inputs":[],"outputs":[],"env":[],"salt":"s","tool":null,"ignore_args":[],"require_env":[]}]' \
+    assert_eq '[{"source":"'"$PWD"'/fleche.toml:5","match":["sim*"],"name":[],"inputs":[],"outputs":[],"env":[],"salt":"s","tool":null,"ignore_args":[],"require_env":[],"key_cwd":null,"trace":null,"trace_ignore":[],"base_dir":null,"env_all":null}]' \
         "$(jq -c .rules one.out)"
     capture t fl config -- gcc
     assert_file_has_line t.out 'salt = "g"'

@@ -276,6 +276,11 @@ TEST_CASE("the repository's example fleche.toml, uncommented, is valid") {
     CHECK(rule.tool);
     CHECK(rule.ignore_args.size() == 2);
     CHECK(rule.require_env.size() == 1);
+    CHECK(rule.trace == true);
+    CHECK(rule.env_all == false);
+    CHECK(rule.key_cwd == true);
+    CHECK(rule.base_dir == dir.path().string());
+    CHECK(rule.trace_ignore.size() == 1);
     size_t file_keys = 0;
     for (const auto &key : setting_keys())
         file_keys += key.in_files;
