@@ -4,7 +4,8 @@
 # timings taken in this same run (hyperfine means), never a bare time.
 #
 #   bench/run.sh            all rows (about 5 minutes; needs ~4 GiB of free disk)
-#   bench/run.sh 1 2        only these rows (3a, 3b, 3c: parts of row 3)
+#   bench/run.sh 1 2        only these rows (3a, 3b, 3c: parts of row 3;
+#                           9a, 9b, 9c: parts of row 9, --trace)
 #
 # Prints a Markdown table: row, what is compared, figure, goal, met.
 set -euo pipefail
@@ -69,14 +70,19 @@ if wanted 1; then
     row 1 "hit \`fleche run -- true\` / exec of \`/bin/true\`" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 1.5" "$(check "$r <= 1.5")"
 fi
 
-if wanted 2; then
-    log "2: hit on a real compile, fleche against ccache"
+# The small C file that rows 2 and 9 compile.
+make_x_c() {
     cat >x.c <<'C'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 int main(int argc, char **argv) { printf("%d %s\n", argc, argc > 1 ? argv[1] : ""); return 0; }
 C
+}
+
+if wanted 2; then
+    log "2: hit on a real compile, fleche against ccache"
+    make_x_c
     export CCACHE_DIR=$WORK/ccache
     ccache gcc -c x.c -o x.o && ccache gcc -c x.c -o x.o
     "$F" run -i x.c -o x.o -- gcc -c x.c -o x.o
@@ -214,4 +220,44 @@ SH
     executions=$(($(wc -l <"$COUNTER") - 5))
     row 8a "8 identical runs together: wall / one run" "$(printf '%.2f' "$r")" "<= 1.2" "$(check "$r <= 1.2")"
     row 8b "8 identical runs together: executions of CMD per batch" "$(calc "$executions / 5")" "1" "$(check "$executions == 5")"
+fi
+
+if wanted 9 || wanted 9a || wanted 9b; then
+    make_x_c
+    sleep 2.5 # older than the stat cache's racy window
+fi
+if wanted 9 || wanted 9a; then
+    log "9a: traced miss of gcc -c against an untraced miss"
+    # --refresh: a miss each time (run and store), the key unchanged.
+    hf r9a.json -N --warmup 3 --runs 30 \
+        "$F run --refresh --trace -- gcc -c x.c -o x.o" "$F run --refresh -i x.c -o x.o -- gcc -c x.c -o x.o"
+    read -r a b < <(means r9a.json)
+    r=$(calc "$a / $b")
+    row 9a "traced miss of \`gcc -c\` / untraced miss (\`-i x.c -o x.o\`)" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 1.3" "$(check "$r <= 1.3")"
+fi
+if wanted 9 || wanted 9b; then
+    log "9b: traced compile hit against a ccache direct-mode hit"
+    export CCACHE_DIR=$WORK/ccache
+    ccache gcc -c x.c -o x.o && ccache gcc -c x.c -o x.o
+    "$F" run --trace -- gcc -c x.c -o x.o
+    "$F" run --trace -- gcc -c x.c -o x.o
+    hf r9b.json -N --warmup 20 --runs 200 "$F run --trace -- gcc -c x.c -o x.o" "ccache gcc -c x.c -o x.o"
+    read -r a b < <(means r9b.json)
+    r=$(calc "$a / $b")
+    row 9b "traced compile hit / ccache direct-mode hit (both warm)" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 0.7" "$(check "$r <= 0.7")"
+fi
+if wanted 9 || wanted 9c; then
+    log "9c: traced hit with a path set of 300 files against an untraced hit without inputs"
+    mkdir -p paths
+    for i in $(seq -w 0 299); do echo "file $i" >"paths/f$i"; done
+    sleep 2.5 # older than the stat cache's racy window
+    "$F" run -- true
+    # The path set: the listing of paths/, its 300 files, and sh's and cat's
+    # binaries, libraries and locale files (345 paths here).
+    "$F" run --trace -- sh -c 'cat paths/* >/dev/null'
+    "$F" run --trace -- sh -c 'cat paths/* >/dev/null'
+    hf r9c.json -N --warmup 20 --runs 200 "$F run --trace -- sh -c 'cat paths/* >/dev/null'" "$F run -- true"
+    read -r a b < <(means r9c.json)
+    r=$(calc "$a / $b")
+    row 9c "traced hit with a 345-path path set (300 files) / untraced hit without inputs" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 2" "$(check "$r <= 2")"
 fi

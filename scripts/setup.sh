@@ -9,15 +9,17 @@ log() { printf 'setup: %s\n' "$*"; }
 
 # Build tools and libraries, plus the tools the tests use (the sqlite3 CLI; bash-completion,
 # zsh and fish for the completion tests; jq for `fleche config --json`; time for the memory
-# bound of `show`; strace for what a hit opens; python3 for the tests' fixtures;
-# clang-format for scripts/format.sh --check). Never
+# bound of `show`; strace for what a hit opens and for strace under --trace; python3 for
+# the tests' fixtures; clang-format for scripts/format.sh --check). test_trace_build.sh
+# builds a C project with make and cmake, links a static binary (libc6-dev's libc.a, from
+# build-essential) and an ASan one (gcc's libasan), named here so that none goes missing. Never
 # libboost-all-dev: it pulls in hundreds of packages, and fleche only needs the Boost 1.81
 # headers.
 packages=(
-    build-essential cmake g++
+    build-essential cmake g++ make libc6-dev
     libcli11-dev libboost1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev
     doctest-dev libzstd-dev
-    sqlite3 bash-completion zsh fish jq time strace python3
+    sqlite3 bash-completion zsh fish jq time strace python3 binutils
 )
 # The format check runs once the tree is reformatted (see scripts/test.sh).
 [[ -f .ci/format-enforced ]] && packages+=(clang-format)
