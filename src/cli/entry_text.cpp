@@ -136,11 +136,13 @@ struct KindText {
 };
 
 // In the order show lists them: what was read first, then what was not there.
-constexpr std::array<KindText, 4> path_kinds = {{
+constexpr std::array<KindText, 5> path_kinds = {{
     {store::PathState::Kind::content, "file", "file", "files"},
     {store::PathState::Kind::missing, "missing", "missing", "missing"},
     {store::PathState::Kind::listing, "listed", "listed directory", "listed directories"},
     {store::PathState::Kind::directory, "dir", "directory", "directories"},
+    // An output names the checkout: the entry applies in this directory only.
+    {store::PathState::Kind::cwd, "cwd", "working directory", "working directories"},
 }};
 
 // Enough of a digest to tell two apart by eye; --json has them whole.
