@@ -405,12 +405,15 @@ case_documented_make_form() {
 
 # cmake_build DIR: configure and build checkout DIR in DIR/build, each
 # compile through the launcher; the verdicts in DIR.log.
+# cmake_build DIR [CMAKE ARGS...]
 cmake_build() {
-    cmake -S "$1" -B "$1/build" -DCMAKE_C_COMPILER=gcc \
-        -DCMAKE_C_COMPILER_LAUNCHER="fleche;run;-v;--trace;--" >"$1.configure.log" 2>&1 ||
-        fail "cmake configure failed: $(tail -n 20 "$1.configure.log")"
-    timeout -k 5 300 cmake --build "$1/build" >"$1.log" 2>&1 ||
-        fail "cmake build failed: $(tail -n 20 "$1.log")"
+    local dir=$1
+    shift
+    cmake -S "$dir" -B "$dir/build" -DCMAKE_C_COMPILER=gcc \
+        -DCMAKE_C_COMPILER_LAUNCHER="fleche;run;-v;--trace;--" "$@" >"$dir.configure.log" 2>&1 ||
+        fail "cmake configure failed: $(tail -n 20 "$dir.configure.log")"
+    timeout -k 5 300 cmake --build "$dir/build" >"$dir.log" 2>&1 ||
+        fail "cmake build failed: $(tail -n 20 "$dir.log")"
 }
 
 case_cmake_launcher_second_checkout() {
@@ -420,10 +423,12 @@ case_cmake_launcher_second_checkout() {
     checkout two
     # Found from both build directories: the checkouts' parent is the base.
     printf '[run]\nbase_dir = "."\n' >fleche.toml
-    cmake_build one
+    # CMake's own dependency scanning: the compiler writes no dependency
+    # file, whose absolute paths would tie each object to its checkout.
+    cmake_build one -DCMAKE_DEPENDS_USE_COMPILER=OFF
     assert_eq 14 "$(grep -c '^fleche: miss' one.log)" "first checkout: every compile runs"
     assert_eq 0 "$(grep -c '^fleche: hit' one.log || true)"
-    cmake_build two
+    cmake_build two -DCMAKE_DEPENDS_USE_COMPILER=OFF
     assert_eq 14 "$(grep -c '^fleche: hit' two.log)" "second checkout: every compile hits: $(grep '^fleche: miss' two.log | head -n 3)"
     assert_eq 0 "$(grep -c '^fleche: miss' two.log || true)"
     assert_eq "" "$(grep '^fleche: warning' one.log two.log || true)"
@@ -431,8 +436,36 @@ case_cmake_launcher_second_checkout() {
     # Without the base directory, CMake's absolute paths differ.
     rm fleche.toml
     rm -rf two/build
-    cmake_build two
+    cmake_build two -DCMAKE_DEPENDS_USE_COMPILER=OFF
     assert_eq 14 "$(grep -c '^fleche: miss' two.log)" "no base_dir: the absolute paths miss"
+}
+
+# The compiler's dependency files (-MD, CMake's default) name the checkout:
+# a hit in another checkout would restore a depfile naming the first one's
+# headers, and the next build there would miss every header edit. Each
+# checkout keeps its own entries instead, and an edit rebuilds.
+case_cmake_depfiles_stay_with_their_checkout() {
+    command -v cmake >/dev/null || skip "cmake is not installed (scripts/setup.sh installs it)"
+    use_fleche_on_path
+    checkout one
+    checkout two
+    printf '[run]\nbase_dir = "."\n' >fleche.toml
+    cmake_build one
+    cmake_build two
+    assert_eq 14 "$(grep -c '^fleche: miss' two.log)" "second checkout: its depfiles are its own"
+    assert_file_contains two.log 'the working directory: an output of the run names'
+    grep -rq "$PWD/two/" two/build --include='*.d' || fail "two's depfiles do not name two"
+    if grep -rq "$PWD/one/" two/build --include='*.d'; then
+        fail "a depfile in two names one"
+    fi
+    sed -i 's/SIDES 4/SIDES 7/' two/include_b/shape.h
+    timeout -k 5 300 cmake --build two/build >edit.log 2>&1 || fail "rebuild failed"
+    assert_eq 3 "$(grep -c '^fleche: miss' edit.log)" "the three compiles including shape.h rebuild: $(cat edit.log)"
+    two/build/app | grep -q 'sides 7' || fail "a stale binary after the header edit: $(two/build/app)"
+    # A fresh build directory of the same checkout hits its own entries.
+    rm -rf one/build
+    cmake_build one
+    assert_eq 14 "$(grep -c '^fleche: hit' one.log)" "one's own entries: $(grep '^fleche: miss' one.log | head -n 3)"
 }
 
 run_case clean_rebuild_hits case_clean_rebuild_hits
@@ -448,4 +481,5 @@ run_case nested_trace_falls_back case_nested_trace_falls_back
 run_case daemon_not_stored case_daemon_not_stored
 run_case documented_make_form case_documented_make_form
 run_case cmake_launcher_second_checkout case_cmake_launcher_second_checkout
+run_case cmake_depfiles_stay_with_their_checkout case_cmake_depfiles_stay_with_their_checkout
 finish
