@@ -89,6 +89,7 @@ void EntryFiles::write(const Entry &entry) const {
     std::string bytes = encode_entry(entry);
     TempFile tmp(tmp_ + "/entry");
     share_new_file(tmp.fd());
+    test_hook("entry-temp-created");
     if (!write_all(tmp.fd(), bytes))
         throw Error(errno_message("cannot write '" + tmp.path() + "'", errno));
     test_hook("entry-written");

@@ -158,7 +158,7 @@ remove_entries(Store &store, const std::vector<std::pair<std::string, int64_t>> 
     test_hook("gc-evict");
     std::vector<std::string> removed = store.index().remove_unused(chosen);
     for (const auto &key : removed)
-        store.entries().remove(key);
+        store.entries().remove(key), test_hook("gc-entry-file-removed");
     test_hook("gc-evicted");
     return removed;
 }
@@ -374,6 +374,7 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     // which the next run that hashes a file makes again.
     if (!dry_run && limits.max_size && m.total > *limits.max_size &&
         ::unlink((store.dir() + "/" + stat_cache_file_name).c_str()) == 0) {
+        test_hook("gc-stat-cache-removed");
         m = measure(store);
         result.store_bytes = m.total;
     }

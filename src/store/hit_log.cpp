@@ -4,6 +4,7 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/test_hook.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -99,8 +100,12 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
         if (::fstat(fd.get(), &opened) != 0)
             return false;
         if (::stat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
-            current.st_dev == opened.st_dev)
-            return write_all(fd.get(), line);
+            current.st_dev == opened.st_dev) {
+            test_hook("hit-log-locked");
+            bool written = write_all(fd.get(), line);
+            test_hook("hit-logged");
+            return written;
+        }
     }
     return false;
 }
@@ -117,6 +122,7 @@ void HitLog::fold(Index &index) const {
     std::string mine = log + "." + std::to_string(::getpid());
     if (::rename(log.c_str(), mine.c_str()) != 0)
         return; // nothing logged
+    test_hook("hit-log-taken");
     // Wait for writers that opened the log before it was renamed. Not a file
     // (a symbolic link planted in the store): nothing to fold.
     Fd fd = open_store_file(mine, O_RDONLY);
@@ -124,12 +130,14 @@ void HitLog::fold(Index &index) const {
         ::flock(fd.get(), LOCK_EX);
     std::string text = fd ? read_rest(fd.get(), mine) : "";
     ::unlink(mine.c_str());
+    test_hook("hit-log-read");
     try {
         Database &db = index.database();
         Transaction transaction(db);
         for (const auto &[key, h] : parse(text))
             index.apply_hits(key, h.count, h.last_ns, h.duration_ns);
         transaction.commit();
+        test_hook("hit-log-folded");
     } catch (...) {
         // Give the hits back for the next fold.
         Fd again = open_store_file(log, O_WRONLY | O_APPEND | O_CREAT);

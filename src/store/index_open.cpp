@@ -75,11 +75,15 @@ std::string move_aside(const std::string &store_dir) {
     for (const auto &name : directory_entries(store_dir))
         if (name.starts_with(index_name) && name.substr(index_name.size()).starts_with(aside_infix))
             ::unlink((store_dir + "/" + name).c_str());
+    test_hook("index-aside-removed");
     std::string aside = path + aside_infix + utc_stamp();
-    for (const char *suffix : {"-wal", "-shm", ""})
+    for (const char *suffix : {"-wal", "-shm", ""}) {
+        if (!*suffix)
+            test_hook("index-wal-aside");
         if (::rename((path + suffix).c_str(), (aside + suffix).c_str()) != 0 && errno != ENOENT)
             throw Error(errno_message("cannot move the damaged index '" + path + suffix + "' aside",
                                       errno));
+    }
     test_hook("index-moved-aside");
     return aside;
 }
@@ -106,6 +110,7 @@ size_t rebuild_in_place(const std::string &store_dir, const ForEachEntry &for_ea
                                                     : ForEachEntry([](const EntryVisitor &) {}));
         fresh.checkpoint();
     }
+    test_hook("index-rebuild-checkpointed");
     // Nothing of the WAL is left to carry: the new index must arrive alone.
     ::unlink((temp + "-wal").c_str());
     ::unlink((temp + "-shm").c_str());
@@ -113,6 +118,7 @@ size_t rebuild_in_place(const std::string &store_dir, const ForEachEntry &for_ea
     if (::rename(temp.c_str(), index_path(store_dir).c_str()) != 0)
         throw Error(
             errno_message("cannot rename the rebuilt index '" + temp + "' into place", errno));
+    test_hook("index-replaced");
     return count;
 }
 
@@ -129,6 +135,7 @@ void migrate(const std::string &store_dir, Index &index, const EntryVisitor &wri
             warn("could not migrate " + entries_phrase(migration.failed) + " of the 0.1 store '" +
                  store_dir + "' to entry files (" + migration.first_error +
                  "); they run again when next needed");
+        test_hook("migrate-layout");
         write_layout_version(store_dir);
     } catch (const std::exception &e) {
         warn("could not migrate the 0.1 store '" + store_dir + "' to entry files (" + e.what() +
@@ -160,7 +167,9 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
     // the store meanwhile.
     std::optional<int> layout = read_layout_version(store_dir);
     bool fresh = false;
+    test_hook("index-lock-taken");
     remove_killed_rebuild(store_dir);
+    test_hook("index-leftover-removed");
     if (!index) {
         std::string why;
         index = open_existing(path, &why);
@@ -168,6 +177,7 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
             create_shared(path);
             index = std::make_unique<Index>(path, true); // a new store
             fresh = true;
+            test_hook("index-created");
         } else if (!index) {
             index = replace_index(store_dir, source, why);
             fresh = true;

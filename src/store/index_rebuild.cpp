@@ -69,6 +69,7 @@ Migration migrate_index_to_entries(Index &index, const EntryVisitor &write_entry
         try {
             write_entry(e);
             ++migration.written;
+            test_hook("migrate-written");
         } catch (const std::exception &error) {
             if (migration.failed++ == 0)
                 migration.first_error = error.what();

@@ -286,6 +286,7 @@ bool clear_for_file(const Restore &restore, int dir, const std::string &name) {
     if (!S_ISDIR(st.st_mode))
         return true;
     remove_tree_at(dir, name, restore.keep);
+    test_hook("restore-dir-cleared");
     return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -319,6 +320,7 @@ void restore_file(const Restore &restore, Parent &parent, const OutputRecord &re
     }
     if (!link_unnamed(fd, dir, name, exists))
         throw Error(errno_message("cannot restore '" + record.path + "'", errno));
+    test_hook("restore-linked");
 }
 
 void restore_symlink(const Restore &restore, Parent &parent, const OutputRecord &record) {
@@ -334,6 +336,7 @@ void restore_symlink(const Restore &restore, Parent &parent, const OutputRecord 
         ::unlinkat(dir, tmp.c_str(), 0);
         throw Error(errno_message("cannot restore link '" + record.path + "'", err));
     }
+    test_hook("restore-symlinked");
 }
 
 void restore_directory(const Restore &restore, Parent &parent, const OutputRecord &record,
@@ -346,12 +349,15 @@ void restore_directory(const Restore &restore, Parent &parent, const OutputRecor
         // A declared directory is replaced whole, so that no file that the
         // stored run did not produce survives in it (but the store does).
         remove_tree_at(dir, name, restore.keep);
+        test_hook("restore-tree-removed");
         exists = ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     }
     // Private until its mode is set, once what it holds is written (a 0555
     // directory cannot be written into).
     if (!exists && ::mkdirat(dir, name.c_str(), record.mode ? 0700 : 0777) != 0)
         throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
+    if (!exists)
+        test_hook("restore-dir-made");
 }
 
 // Deepest first: a parent without search permission would keep us from
@@ -368,6 +374,7 @@ void set_directory_modes(const Restore &restore,
                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd || ::fchmod(fd.get(), *record.mode) != 0)
             throw Error(errno_message("cannot restore the mode of '" + record.path + "'", errno));
+        test_hook("restore-mode-set");
     }
 }
 

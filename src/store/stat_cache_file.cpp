@@ -135,7 +135,9 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     }
     if (made) {
         write_header(mapping->words(), stat_cache_bucket_count);
+        test_hook("stat-cache-temp");
         made = ::rename(temp.c_str(), path.c_str()) == 0;
+        test_hook("stat-cache-created");
     }
     if (!made)
         ::unlink(temp.c_str());

@@ -1,6 +1,7 @@
 #include "store/store_access.hpp"
 
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -117,6 +118,7 @@ bool make_store_directory(const std::string &path) {
     struct stat st;
     if (configured_mask && ::lstat(path.c_str(), &st) == 0)
         ::chmod(path.c_str(), store_directory_mode() | (st.st_mode & S_ISGID));
+    test_hook("store-directory-made");
     return true;
 }
 
