@@ -53,6 +53,7 @@ std::vector<Counters> read_counters(Index &index, bool by_name) {
 
 void reset_counters(Index &index) {
     index.database().exec("DELETE FROM counters");
+    test_hook("counters-reset");
 }
 
 std::vector<Tag> read_tags(Index &index, const std::string &key) {

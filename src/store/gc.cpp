@@ -224,6 +224,7 @@ struct Snapshot {
         if (dry_run)
             return;
         create_usage(store.dir());
+        test_hook("gc-usage-created");
         barrier.emplace(store.dir());
         if (barrier->try_lock()) {
             barrier->reset();
@@ -299,7 +300,8 @@ void sweep_orphans(Store &store, const std::vector<EntryRef> &kept, const Measur
         // Empty shards count too. No run is between creating a shard and
         // renaming its blob into it while we hold the lock.
         for (const auto &shard : shards)
-            ::rmdir(shard.c_str());
+            if (::rmdir(shard.c_str()) == 0)
+                test_hook("gc-shard-removed");
     }
 }
 
@@ -316,7 +318,7 @@ void compact_index(Store &store) {
             free_pages = count.integer(0);
     } // finished: a statement in progress would keep VACUUM and the checkpoint out
     if (free_pages > 0)
-        Statement(db, "VACUUM").run();
+        Statement(db, "VACUUM").run(), test_hook("gc-vacuumed");
     store.index().checkpoint();
     test_hook("gc-compacted");
 }
@@ -360,6 +362,7 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
             break;
         if (!limits.max_size) {         // no need to walk the store again: estimate
             store.index().checkpoint(); // the next process must not scan a long WAL
+            test_hook("gc-checkpointed");
             m.total -= std::min(m.total, result.blob_bytes);
             break;
         }
@@ -380,7 +383,7 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     }
     result.kept_entries = entries.size();
     if (!dry_run)
-        write_usage(store.dir(), {m.total, oldest_use(entries)});
+        write_usage(store.dir(), {m.total, oldest_use(entries)}), test_hook("gc-usage-written");
     return result;
 }
 

@@ -45,8 +45,8 @@ std::string utc_stamp() {
 // A new index of a shared store gets the store's mode (store_access.hpp):
 // SQLite would create it 0644, which the group cannot write.
 void create_shared(const std::string &path) {
-    if (store_umask())
-        open_store_file(path, O_RDWR | O_CREAT);
+    if (store_umask() && open_store_file(path, O_RDWR | O_CREAT))
+        test_hook("index-file-shared");
 }
 
 // The index at `path` if it exists and is sound; nullopt when it is missing;
@@ -78,6 +78,8 @@ std::string move_aside(const std::string &store_dir) {
     test_hook("index-aside-removed");
     std::string aside = path + aside_infix + utc_stamp();
     for (const char *suffix : {"-wal", "-shm", ""}) {
+        if (std::string_view(suffix) == "-shm")
+            test_hook("index-wal-moved"); // the -shm still beside the index
         if (!*suffix)
             test_hook("index-wal-aside");
         if (::rename((path + suffix).c_str(), (aside + suffix).c_str()) != 0 && errno != ENOENT)
@@ -206,7 +208,10 @@ class IndexLock {
           }) {}
     // Removed while held, as gc would remove it (a waiter then locks again,
     // see KeyLock): the lock is taken rarely and leaves nothing behind.
-    ~IndexLock() { ::unlink(path_.c_str()); }
+    ~IndexLock() {
+        ::unlink(path_.c_str());
+        test_hook("index-lock-released");
+    }
     IndexLock(const IndexLock &) = delete;
     IndexLock &operator=(const IndexLock &) = delete;
 

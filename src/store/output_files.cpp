@@ -323,14 +323,22 @@ void restore_file(const Restore &restore, Parent &parent, const OutputRecord &re
     test_hook("restore-linked");
 }
 
+// Made at its name when the name is free, so that a kill leaves no
+// temporary link; else made beside it and renamed over what is there.
 void restore_symlink(const Restore &restore, Parent &parent, const OutputRecord &record) {
     int dir = parent.open(restore, record.path, false);
     std::string name = leaf_of(record.path);
+    remove_directory_at(restore, dir, name);
+    if (::symlinkat(record.target.c_str(), dir, name.c_str()) == 0) {
+        test_hook("restore-symlinked");
+        return;
+    }
+    if (errno != EEXIST)
+        throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
     std::string tmp = ".fleche-link." + std::to_string(::getpid());
     ::unlinkat(dir, tmp.c_str(), 0);
     if (::symlinkat(record.target.c_str(), dir, tmp.c_str()) != 0)
         throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
-    remove_directory_at(restore, dir, name);
     if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) {
         int err = errno;
         ::unlinkat(dir, tmp.c_str(), 0);

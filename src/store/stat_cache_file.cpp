@@ -124,6 +124,7 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     if (!fd)
         return false;
     share_new_file(fd.get());
+    test_hook("stat-cache-temp-opened");
     size_t words = stat_cache_file_words(stat_cache_bucket_count);
     // Allocated, not sparse: a page first written through the mapping on a
     // full disk would be SIGBUS, not an error.

@@ -116,6 +116,8 @@ bool make_store_directory(const std::string &path) {
     if (::mkdir(path.c_str(), store_directory_mode()) != 0)
         return errno == EEXIST;
     struct stat st;
+    if (configured_mask)
+        test_hook("store-directory-created"); // with the user's umask, not yet the store's
     if (configured_mask && ::lstat(path.c_str(), &st) == 0)
         ::chmod(path.c_str(), store_directory_mode() | (st.st_mode & S_ISGID));
     test_hook("store-directory-made");
@@ -149,6 +151,7 @@ Fd open_store_file(const std::string &path, int flags) {
             return fd;
         fd = Fd(::open(path.c_str(), flags | O_EXCL, store_file_mode()));
         if (fd) {
+            test_hook("store-file-created"); // with the user's umask, not yet the store's
             share_new_file(fd.get());
             return fd;
         }

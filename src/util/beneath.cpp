@@ -1,5 +1,6 @@
 #include "util/beneath.hpp"
 
+#include "util/test_hook.hpp"
 #include <atomic>
 #include <cerrno>
 #include <dirent.h>
@@ -62,6 +63,7 @@ Fd walk(int root, std::string_view dir, bool create, mode_t mode) {
         if (fd < 0 && errno == ENOENT && create) {
             if (::mkdirat(current.get(), name.c_str(), mode) != 0 && errno != EEXIST)
                 return Fd();
+            test_hook("beneath-directory-made");
             fd = ::openat(current.get(), name.c_str(), dir_flags | O_NOFOLLOW);
         }
         if (fd < 0)
@@ -109,7 +111,7 @@ void remove_tree_at(int dir, const std::string &name, const struct stat *keep) {
     if (DIR *d = ::fdopendir(fd)) {
         while (dirent *e = ::readdir(d))
             if (std::string child = e->d_name; child != "." && child != "..")
-                remove_tree_at(::dirfd(d), child, keep);
+                remove_tree_at(::dirfd(d), child, keep), test_hook("tree-child-removed");
         ::closedir(d);
     } else {
         ::close(fd);

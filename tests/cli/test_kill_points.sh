@@ -53,10 +53,14 @@ case_point() {
     local point=$1
     case $point in
         format-* | store-directory-made | index-lock-taken | index-leftover-removed | \
-            index-created | key-lock-* | run-started | run-finished | stat-cache-* | log-chunk | \
+            index-wal-enabled | index-created | index-lock-released | index-checkpointed | key-lock-* | run-started | run-finished | stat-cache-* | log-chunk | \
             blob-temp-created | blob-header-written | blob-written | blob-rename | blob-renamed | \
             storing-* | entry-* | index-begin | index-commit | stored)
             # The first run of a new store goes through all of storing.
+            killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
+        store-directory-created | store-file-created | index-file-shared)
+            # A store shared with a group: what fleche creates gets the store's mode after.
+            export FLECHE_UMASK=002
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
         blob-streaming | blob-chunk-written | blob-stream-ended)
             # A blob too large to be held: streamed through the compressor.
@@ -74,7 +78,12 @@ case_point() {
             rm out.bin
             mkdir -p out.bin/sub
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
-        restore-*)
+        beneath-directory-made)
+            # A restored file's missing parents are made one at a time.
+            fl run -o sub/deep/f -- sh -c 'mkdir -p sub/deep && echo x >sub/deep/f' >/dev/null
+            rm -r sub
+            killed_at "$point" fl run -o sub/deep/f -- sh -c 'mkdir -p sub/deep && echo x >sub/deep/f' ;;
+        restore-* | tree-child-removed)
             fl run -o d -- "${TREE[@]}" >/dev/null
             killed_at "$point" fl run -o d -- "${TREE[@]}"
             fl run -o d -- "${TREE[@]}" >/dev/null
@@ -91,7 +100,20 @@ case_point() {
             k=$(key)
             printf 'damaged' >"$FLECHE_DIR/entries/${k:0:2}/${k:2}"
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
-        index-aside-removed | index-wal-aside | index-moved-aside | rebuild-* | index-rebuil* | \
+        counters-reset)
+            store
+            killed_at "$point" fl stats --zero ;;
+        repair-index-rebuilt)
+            # Pages of the index zeroed: it opens, and verify finds it damaged.
+            local i pages
+            for i in $(seq 30); do fl run -- echo "$i" >/dev/null; done
+            sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+            rm -f "$FLECHE_DIR"/index.sqlite-* "$FLECHE_DIR/hits.log"
+            pages=$(($(stat -c %s "$FLECHE_DIR/index.sqlite") / 4096))
+            dd if=/dev/zero of="$FLECHE_DIR/index.sqlite" bs=4096 seek=2 count=$((pages - 2)) \
+                conv=notrunc status=none
+            killed_at "$point" fl verify --repair ;;
+        index-aside-removed | index-wal-moved | index-wal-aside | index-moved-aside | rebuild-* | index-rebuil* | \
             index-replaced)
             store
             touch "$FLECHE_DIR/index.sqlite.damaged-20000101T000000Z" # an earlier one
@@ -117,12 +139,23 @@ case_point() {
             store
             fl rm "$(key)" >/dev/null
             killed_at "$point" fl verify --repair ;;
-        gc-temp-removed | gc-lock-removed)
+        gc-temp-removed | gc-lock-removed | gc-checkpointed)
             store
             mkdir -p "$FLECHE_DIR/tmp" "$FLECHE_DIR/locks"
             touch -d '2 days ago' "$FLECHE_DIR/tmp/left.tmp" "$FLECHE_DIR/locks/$(key)"
             killed_at "$point" fl gc ;;
-        gc-* | barrier-reset)
+        auto-gc-stamped)
+            # A run that takes the store over its limit starts a gc.
+            store
+            fl gc --max-size 1G >/dev/null # measures the store
+            FLECHE_MAX_SIZE=1 killed_at "$point" fl run -- sh -c 'echo other' ;;
+        gc-vacuumed)
+            # Rows large enough that evicting them frees whole pages of the index.
+            local i long
+            long=$(printf '%04000d' 0)
+            for i in 1 2 3 4 5 6; do fl run -- echo "$i$long" >/dev/null; done
+            killed_at "$point" fl gc --max-size 1 ;;
+        gc-* | barrier-reset | usage-line-written)
             store
             fl run -- sh -c 'echo other' >/dev/null
             killed_at "$point" fl gc --max-size 1 ;;
