@@ -347,12 +347,10 @@ std::string BlobWriter::commit() {
     test_hook("blob-written");
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
-    make_store_directories(target.substr(0, target.rfind('/')));
     // Renaming over an existing blob is fine: same name, same content, and it
     // repairs a copy that was damaged. The renamed file carries the mtime of
     // this write, which gc's grace period relies on (see gc.hpp).
-    test_hook("blob-rename");
-    tmp_.commit(target);
+    commit_store_file(tmp_, target, "blob-rename");
     test_hook("blob-renamed");
     return digest;
 }

@@ -99,7 +99,7 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
         struct stat opened, current;
         if (::fstat(fd.get(), &opened) != 0)
             return false;
-        if (::stat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
+        if (::lstat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
             current.st_dev == opened.st_dev) {
             test_hook("hit-log-locked");
             bool written = write_all(fd.get(), line);

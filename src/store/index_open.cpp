@@ -49,11 +49,34 @@ void create_shared(const std::string &path) {
         test_hook("index-file-shared");
 }
 
+// What SQLite would follow, and must not: a symbolic link at the index's
+// -wal or -shm (store_access.hpp). Empty when there is none.
+std::string planted_link(const std::string &path) {
+    for (const char *suffix : {"-wal", "-shm"}) {
+        struct stat st;
+        if (::lstat((path + suffix).c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+            return "the index '" + path + suffix +
+                   "' is a symbolic link, which fleche never follows in the store";
+    }
+    return "";
+}
+
 // The index at `path` if it exists and is sound; nullopt when it is missing;
-// `why` says what is wrong with a damaged one. Creates nothing.
+// `why` says what is wrong with a damaged one (a symbolic link included: it
+// is moved aside, never opened). Creates nothing.
 std::unique_ptr<Index> open_existing(const std::string &path, std::string *why) {
-    if (!exists(path))
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0)
         return nullptr;
+    std::string link = S_ISLNK(st.st_mode) ? "the index '" + path +
+                                                 "' is a symbolic link, which fleche never "
+                                                 "follows in the store"
+                                           : planted_link(path);
+    if (!link.empty()) {
+        if (why)
+            *why = link;
+        return nullptr;
+    }
     try {
         return std::make_unique<Index>(path, false);
     } catch (const IndexDamaged &e) {

@@ -26,7 +26,7 @@ std::string format_path(const std::string &store_dir) {
 } // namespace
 
 std::optional<int> read_layout_version(const std::string &store_dir) {
-    Fd fd(::open(format_path(store_dir).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    Fd fd = open_store_file(format_path(store_dir), O_RDONLY);
     if (!fd)
         return std::nullopt;
     char buffer[64];

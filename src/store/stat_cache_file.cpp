@@ -236,7 +236,7 @@ StatCacheFile::~StatCacheFile() {
 std::optional<Digest> StatCacheFile::find(const StatKey &key) {
     if (!opened_) {
         opened_ = true;
-        Fd fd(::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        Fd fd = open_store_file(path_, O_RDONLY);
         size_t words = fd ? usable_words(fd.get()) : 0;
         void *map =
             words ? ::mmap(nullptr, words * 8, PROT_READ, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
@@ -261,7 +261,7 @@ std::optional<Digest> StatCacheFile::find(const StatKey &key) {
 }
 
 bool StatCacheFile::write(const Learnt &learnt, const std::string &tmp_dir) noexcept {
-    Fd fd(::open(path_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd = open_store_file(path_, O_RDWR);
     std::unique_ptr<Mapping> mapping;
     uint64_t buckets = 0;
     if (fd && ::flock(fd.get(), LOCK_EX) == 0) {

@@ -34,13 +34,14 @@ constexpr int dir_flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
 std::atomic<bool> no_openat2{false};
 
 // -1 with errno when the kernel cannot say; errno ENOSYS then means "walk".
-int try_openat2(int root, const std::string &dir) {
+int try_openat2(int root, const std::string &dir, int flags = dir_flags, mode_t mode = 0) {
     if (no_openat2.load(std::memory_order_relaxed)) {
         errno = ENOSYS;
         return -1;
     }
     open_how how{};
-    how.flags = dir_flags;
+    how.flags = static_cast<uint64_t>(flags);
+    how.mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     int fd;
     do
@@ -93,6 +94,22 @@ Fd open_beneath(int root, std::string_view dir, bool create, mode_t mode) {
     if (errno == ENOSYS || (errno == ENOENT && create))
         return walk(root, dir, create, mode);
     return Fd();
+}
+
+Fd open_file_beneath(int root, std::string_view path, int flags, mode_t mode) {
+    if (!is_beneath_path(path)) {
+        errno = EINVAL;
+        return Fd();
+    }
+    int fd = try_openat2(root, std::string(path), flags | O_NOFOLLOW, mode);
+    if (fd >= 0 || errno != ENOSYS)
+        return Fd(fd);
+    size_t slash = path.rfind('/');
+    Fd dir = open_beneath(root, slash == std::string_view::npos ? "." : path.substr(0, slash));
+    if (!dir)
+        return dir;
+    std::string name(slash == std::string_view::npos ? path : path.substr(slash + 1));
+    return Fd(::openat(dir.get(), name.c_str(), flags | O_NOFOLLOW, mode));
 }
 
 void remove_tree_at(int dir, const std::string &name, const struct stat *keep) {
