@@ -157,6 +157,7 @@ std::vector<std::string>
 remove_entries(Store &store, const std::vector<std::pair<std::string, int64_t>> &chosen) {
     test_hook("gc-evict");
     std::vector<std::string> removed = store.index().remove_unused(chosen);
+    test_hook("gc-rows-removed");
     for (const auto &key : removed)
         store.entries().remove(key), test_hook("gc-entry-file-removed");
     test_hook("gc-evicted");
@@ -335,6 +336,8 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     Snapshot snapshot(store, dry_run);
     if (!dry_run)
         HitLog(store.dir()).fold(store.index()); // last use must be current for LRU
+    if (!dry_run)
+        HitLog(store.dir()).fold_leftovers(store.index()); // of a fold killed half-way
     // First what frees space whatever the limits: the measurement that plans
     // the eviction must not count it.
     sweep_temps_and_locks(store, dry_run, now, result, verbose);

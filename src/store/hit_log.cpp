@@ -4,10 +4,14 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/test_hook.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <map>
 #include <sstream>
@@ -115,6 +119,50 @@ bool HitLog::large() const {
     return ::stat((dir_ + "/hits.log").c_str(), &st) == 0 && st.st_size > fold_threshold;
 }
 
+namespace {
+
+void apply(Index &index, const std::string &text, const std::string &log) {
+    try {
+        Database &db = index.database();
+        Transaction transaction(db);
+        for (const auto &[key, h] : parse(text))
+            index.apply_hits(key, h.count, h.last_ns, h.duration_ns);
+        transaction.commit();
+        test_hook("hit-log-folded");
+    } catch (...) {
+        // Give the hits back for the next fold.
+        Fd again = open_store_file(log, O_WRONLY | O_APPEND | O_CREAT);
+        if (again)
+            write_all(again.get(), text);
+        throw;
+    }
+}
+
+} // namespace
+
+void HitLog::fold_leftovers(Index &index) const {
+    std::string prefix = "hits.log.";
+    for (const auto &name : directory_entries(dir_)) {
+        if (!name.starts_with(prefix) || name.size() == prefix.size() ||
+            name.find_first_not_of("0123456789", prefix.size()) != std::string::npos)
+            continue;
+        // Only a dead folder's: a live one may be between its rename and
+        // its lock.
+        pid_t pid = static_cast<pid_t>(std::atoll(name.c_str() + prefix.size()));
+        if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        std::string path = dir_ + "/" + name;
+        Fd fd = open_store_file(path, O_RDONLY);
+        if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+            continue;
+        std::string text = read_rest(fd.get(), path);
+        if (::unlink(path.c_str()) != 0)
+            continue; // another gc took it
+        test_hook("hit-log-leftover-taken");
+        apply(index, text, dir_ + "/hits.log");
+    }
+}
+
 void HitLog::fold(Index &index) const {
     // Take the log away under a name of our own: appends that come later
     // start a new log, and no two folds apply the same hits.
@@ -131,20 +179,7 @@ void HitLog::fold(Index &index) const {
     std::string text = fd ? read_rest(fd.get(), mine) : "";
     ::unlink(mine.c_str());
     test_hook("hit-log-read");
-    try {
-        Database &db = index.database();
-        Transaction transaction(db);
-        for (const auto &[key, h] : parse(text))
-            index.apply_hits(key, h.count, h.last_ns, h.duration_ns);
-        transaction.commit();
-        test_hook("hit-log-folded");
-    } catch (...) {
-        // Give the hits back for the next fold.
-        Fd again = open_store_file(log, O_WRONLY | O_APPEND | O_CREAT);
-        if (again)
-            write_all(again.get(), text);
-        throw;
-    }
+    apply(index, text, log);
 }
 
 } // namespace fleche::store

@@ -38,6 +38,7 @@ size_t rebuild_index(Index &index, const ForEachEntry &for_each_entry) {
     });
     if (transaction)
         transaction->commit();
+    test_hook("rebuild-committed");
     return count;
 }
 

@@ -67,10 +67,8 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        if (still_at_path(fd_.get(), path)) {
-            test_hook("key-lock-taken");
+        if (still_at_path(fd_.get(), path))
             return;
-        }
     }
 }
 

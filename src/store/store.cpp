@@ -57,6 +57,7 @@ Store::Store(const std::string &dir, int compression_level)
     struct stat st;
     if (store_umask() && ::lstat(entries.c_str(), &st) == 0) // past the user's umask
         ::chmod(entries.c_str(), store_directory_mode() | (st.st_mode & S_ISGID));
+    test_hook("store-entries-made");
     if (::access((dir + "/index.sqlite").c_str(), F_OK) == 0)
         try_index(); // a failure is said when the index is next needed
 }

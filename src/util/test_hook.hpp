@@ -23,11 +23,11 @@
 // written, not yet renamed), format-renamed (the layout file is in place),
 // index-lock-released (locks/index removed, the index ready).
 // Before CMD runs: key-lock-opened (a run's key lock file is open, not yet
-// locked), key-lock-taken (locked), run-started (its mark cleared),
+// locked), run-started (the mark of a run that finished cleared),
 // stat-cache-temp-opened (a new stat cache's temporary file, empty),
 // stat-cache-temp (a new stat cache, sized and with its header, is in tmp/),
 // stat-cache-created (renamed into place, no slot written), stat-cache-begin
-// (the stat cache file locked, nothing written), stat-cache-slot (a slot
+// (an existing stat cache file locked, nothing written), stat-cache-slot (a slot
 // half written), stat-cache-commit (every slot written, still locked).
 // Storing: log-chunk (the log's recorder, usually on its own thread, is
 // about to encode a piece of CMD's output), storing-shared (locks/storing
@@ -37,7 +37,7 @@
 // blob-chunk-written (part of its data is written), blob-stream-ended (all
 // of it, the header still says size 0), blob-written (a blob's data is
 // written, not yet committed), blob-rename (before its rename into objects/,
-// its shard made), blob-renamed (after it), entry-temp-created (an entry
+// its shard made: commit_store_file), blob-renamed (after it), entry-temp-created (an entry
 // file's temporary file is empty), entry-written (written), entry-rename
 // (before its rename into entries/, its shard made), entry-renamed (after
 // it), entry-stored (the entry file is in place, the index not yet written),
@@ -62,16 +62,20 @@
 // stats --zero: counters-reset.
 // Folding hits.log (a storing run, gc, stats): hit-log-taken (renamed to a
 // name of the folder's own), hit-log-read (read and removed, the index not
-// yet written), hit-log-folded (its hits committed to the index).
+// yet written), hit-log-folded (its hits committed to the index); gc:
+// hit-log-leftover-taken (the log a killed fold had taken away read and
+// removed, its hits not yet in the index).
 // Repairing the index (index_open.hpp): index-aside-removed (the sets moved
 // aside before are deleted), index-wal-moved (the damaged -wal is aside, the
 // -shm not yet), index-wal-aside (the damaged -wal and -shm are
 // aside, the index itself not yet), index-moved-aside (all of it is aside,
 // the new one not in place yet), rebuild-begin and rebuild-commit (each
-// transaction of the rebuild), index-rebuild-checkpointed (the new index is
+// transaction of the rebuild), rebuild-committed (all of it committed, in
+// the new index's WAL), index-rebuild-checkpointed (the new index is
 // complete, its -wal not yet removed), index-rebuilt (removed, the new index
 // not yet renamed), index-replaced (renamed into place). Migrating a 0.1
-// store: migrate-entry (before each entry file written), migrate-written
+// store: store-entries-made (its entries/ made, nothing migrated yet),
+// migrate-entry (before each entry file written), migrate-written
 // (after each), migrate-layout (all written, no layout file yet).
 // verify --repair of an index that opens but is damaged: repair-index-rebuilt
 // (rebuilt, nothing else repaired yet).
@@ -86,7 +90,8 @@
 // gc-checkpointed (gc without --max-size checkpointed the index),
 // barrier-reset (the storing lock's count set to zero),
 // gc-measured (the store's files measured), gc-evict (before the chosen
-// entries' rows and files are removed), gc-entry-file-removed (after each
+// entries' rows and files are removed), gc-rows-removed (their rows gone,
+// every file still there), gc-entry-file-removed (after each
 // entry file, its rows gone), gc-evicted (after all of them),
 // gc-blob-removed (after each unreferenced blob), gc-shard-removed (after
 // each shard directory it emptied), gc-compact (before compacting the

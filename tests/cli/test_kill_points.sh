@@ -52,12 +52,27 @@ case_documented() {
 case_point() {
     local point=$1
     case $point in
-        format-* | store-directory-made | index-lock-taken | index-leftover-removed | \
-            index-wal-enabled | index-created | index-lock-released | index-checkpointed | key-lock-* | run-started | run-finished | stat-cache-* | log-chunk | \
+        format-* | store-directory-made | index-lock-taken | index-wal-enabled | index-created | \
+            index-lock-released | index-checkpointed | key-lock-* | run-finished | stat-cache-temp* | \
+            stat-cache-created | stat-cache-slot | stat-cache-commit | log-chunk | \
             blob-temp-created | blob-header-written | blob-written | blob-rename | blob-renamed | \
             storing-* | entry-* | index-begin | index-commit | stored)
             # The first run of a new store goes through all of storing.
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
+        run-started)
+            # Clears the mark of the run that finished before.
+            store
+            killed_at "$point" fl run --refresh -o out.bin -- "${CMD[@]}" ;;
+        stat-cache-begin)
+            # Another file learnt: the existing stat cache is written to.
+            store
+            killed_at "$point" fl run -- true ;;
+        index-leftover-removed)
+            # What a killed rebuild left, removed before the next rebuild.
+            store
+            rm "$FLECHE_DIR"/index.sqlite*
+            touch "$FLECHE_DIR/tmp/index.sqlite.rebuild" "$FLECHE_DIR/tmp/index.sqlite.rebuild-wal"
+            killed_at "$point" fl stats ;;
         store-directory-created | store-file-created | index-file-shared)
             # A store shared with a group: what fleche creates gets the store's mode after.
             export FLECHE_UMASK=002
@@ -69,6 +84,13 @@ case_point() {
             store
             rm out.bin
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
+        hit-log-leftover-taken)
+            # A fold killed with the log taken away leaves it to gc.
+            store
+            hit
+            killed_at hit-log-taken fl stats
+            ls "$FLECHE_DIR"/hits.log.* >/dev/null
+            killed_at "$point" fl gc ;;
         hit-log-*)
             store
             hit
@@ -119,9 +141,10 @@ case_point() {
             touch "$FLECHE_DIR/index.sqlite.damaged-20000101T000000Z" # an earlier one
             printf 'not a database' >"$FLECHE_DIR/index.sqlite"
             killed_at "$point" fl stats ;;
-        migrate-*)
+        migrate-* | store-entries-made)
             # A 0.1 store: an index and no entry files nor layout file.
             store
+            fl run -- sh -c 'echo other' >/dev/null
             rm -r "$FLECHE_DIR/entries" "$FLECHE_DIR/format"
             killed_at "$point" fl stats ;;
         rm-*)
@@ -164,7 +187,19 @@ case_point() {
     consistent
 }
 
+# The hits of a fold killed with the log taken away are not lost: gc folds them.
+case_leftover_hits_folded() {
+    store
+    hit
+    killed_at hit-log-taken fl stats
+    fl gc >/dev/null
+    [[ -z $(find "$FLECHE_DIR" -name 'hits.log.*') ]] || fail "the leftover log is still there"
+    capture s fl stats
+    assert_file_has_line s.out "hits         1"
+}
+
 run_case documented case_documented
+run_case leftover_hits_folded case_leftover_hits_folded
 while IFS= read -r _point; do
     run_case "kill_$_point" case_point "$_point"
 done <"$POINTS_FILE"
