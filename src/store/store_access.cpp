@@ -178,7 +178,7 @@ void open_store_root(const std::string &dir, bool create) {
         return;
     }
     root_fd = fd.release();
-    root_prefix = dir.ends_with('/') ? dir : dir + "/";
+    root_prefix = dir + "/"; // as the store's paths are made: "store/" gives "store//entries"
 }
 
 Fd open_store_file(const std::string &path, int flags) {
@@ -253,9 +253,9 @@ void commit_store_file(TempFile &tmp, const std::string &target, const char *hoo
         return;
     }
     Fd parent = store_directory_beneath(relative);
-    if (!parent)
-        throw Error(errno_message("cannot reach '" + dir + "' in the store", errno) +
-                    (errno == ELOOP || errno == ENOTDIR
+    if (int error = errno; !parent)
+        throw Error(errno_message("cannot reach '" + dir + "' in the store", error) +
+                    (error == ELOOP || error == ENOTDIR
                          ? " (a symbolic link in the store is never followed)"
                          : ""));
     test_hook(hook);
