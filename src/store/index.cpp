@@ -309,7 +309,6 @@ void Index::remove(const std::string &key) {
 
 void Index::checkpoint() noexcept {
     sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-    test_hook("index-checkpointed");
 }
 
 void Index::prepare_for_scans() {

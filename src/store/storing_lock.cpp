@@ -56,7 +56,6 @@ StoringBarrier::StoringBarrier(const std::string &store_dir)
 void StoringBarrier::lock() {
     if (flock_retrying(fd_.get(), LOCK_EX) != 0)
         throw Error(errno_message("cannot lock '" + path_ + "'", errno));
-    test_hook("barrier-locked");
 }
 
 bool StoringBarrier::try_lock() noexcept {

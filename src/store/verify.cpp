@@ -156,7 +156,6 @@ VerifyResult verify_store(Store &store, bool repair_store, const VerifyProgress 
             store.rebuild_damaged_index("the index '" + store.dir() +
                                         "/index.sqlite' is damaged (" + damage + ")");
             result.index_rebuilt = true;
-            test_hook("repair-index-rebuilt");
         } else {
             return result; // its entries cannot be listed
         }

@@ -42,8 +42,8 @@
 // (before its rename into entries/, its shard made), entry-renamed (after
 // it), entry-stored (the entry file is in place, the index not yet written),
 // index-begin (before a transaction of the index), index-commit (inside it,
-// before COMMIT), stored (after the entry's), index-checkpointed (after each
-// checkpoint of the index, its WAL emptied), storing-counted (the storing
+// before COMMIT), stored (after the entry's), index-checkpointed (the storing
+// run's checkpoint of the index done, its WAL emptied), storing-counted (the storing
 // lock's count grown, still held), run-finished (the key lock's mark says
 // finished).
 // A hit: restore-dir-cleared (a directory at a file output's path removed),
@@ -77,13 +77,12 @@
 // store: store-entries-made (its entries/ made, nothing migrated yet),
 // migrate-entry (before each entry file written), migrate-written
 // (after each), migrate-layout (all written, no layout file yet).
-// verify --repair of an index that opens but is damaged: repair-index-rebuilt
-// (rebuilt, nothing else repaired yet).
+// path-sets-rename: a list of path sets written, its shard made, not yet
+// renamed (not driven: nothing stores path sets yet).
 // rm: rm-entry-removed (rm or a repair has removed an entry file, not yet its
 // index rows), rm-index-removed (after both). verify --repair: repair-entry
 // (before removing a broken entry), repair-blob-removed (after each damaged
-// blob removed), barrier-locked (the storing lock held exclusively),
-// repair-orphans (the referenced blobs listed, before removing unreferenced
+// blob removed), repair-orphans (the referenced blobs listed, before removing unreferenced
 // ones), repair-orphan-removed (after each).
 // gc: gc-usage-created (gc.usage made, saying unmeasured), gc-temp-removed
 // and gc-lock-removed (after each stale temp or lock file the sweep removes),

@@ -125,16 +125,6 @@ case_point() {
         counters-reset)
             store
             killed_at "$point" fl stats --zero ;;
-        repair-index-rebuilt)
-            # Pages of the index zeroed: it opens, and verify finds it damaged.
-            local i pages
-            for i in $(seq 30); do fl run -- echo "$i" >/dev/null; done
-            sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-            rm -f "$FLECHE_DIR"/index.sqlite-* "$FLECHE_DIR/hits.log"
-            pages=$(($(stat -c %s "$FLECHE_DIR/index.sqlite") / 4096))
-            dd if=/dev/zero of="$FLECHE_DIR/index.sqlite" bs=4096 seek=2 count=$((pages - 2)) \
-                conv=notrunc status=none
-            killed_at "$point" fl verify --repair ;;
         index-aside-removed | index-wal-moved | index-wal-aside | index-moved-aside | rebuild-* | index-rebuil* | \
             index-replaced)
             store
@@ -150,7 +140,7 @@ case_point() {
         rm-*)
             store
             killed_at "$point" fl rm "$(key)" ;;
-        repair-entry | repair-orphans | barrier-locked)
+        repair-entry | repair-orphans)
             store
             find "$FLECHE_DIR/objects" -type f -delete
             killed_at "$point" fl verify --repair ;;
