@@ -237,7 +237,7 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
         // recovery of the WAL starts the backfill over, so the WAL never
         // restarts and grows (measured: 10 MB after a few hundred misses,
         // 2,500 reads on every open).
-        index->checkpoint();
+        index->checkpoint(), test_hook("index-checkpointed");
     }
     trim_store_if_due(store, entry, options.limits);
 }

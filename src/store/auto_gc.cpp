@@ -5,6 +5,7 @@
 #include "store/usage_estimate.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 
@@ -59,6 +60,7 @@ void start_gc_if_due(const Store &store, const Entry &entry, const Limits &limit
     Fd fd = open_store_file(stamp_path(store), O_WRONLY | O_CREAT);
     if (!fd || ::futimens(fd.get(), nullptr) != 0)
         return;
+    test_hook("auto-gc-stamped");
     spawn_gc();
 }
 

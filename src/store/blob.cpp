@@ -235,6 +235,7 @@ struct BlobWriter::Zstd {
 
 BlobWriter::BlobWriter(const BlobStore &store) : store_(store), tmp_(store.root() + "/tmp/blob") {
     share_new_file(tmp_.fd());
+    test_hook("blob-temp-created");
 }
 
 BlobWriter::~BlobWriter() = default;
@@ -281,7 +282,9 @@ void BlobWriter::start_stream() {
         // Ignored (an error code) by a libzstd built without threads.
         ZSTD_CCtx_setParameter(zstd_->ctx, ZSTD_c_nbWorkers, 1);
     }
+    test_hook("blob-streaming");
     write_stream(pending.data(), pending.size(), false);
+    test_hook("blob-chunk-written");
 }
 
 void BlobWriter::write_stream(const void *data, size_t size, bool end) {
@@ -327,6 +330,7 @@ void BlobWriter::write_small() {
     auto compressed = worth_compressing(small_, store_.compression_level());
     const std::string &payload = compressed ? *compressed : small_;
     write_header(compressed ? Compression::zstd : Compression::none, size_);
+    test_hook("blob-header-written");
     if (::pwrite(tmp_.fd(), payload.data(), payload.size(), blob_header_size) !=
         static_cast<ssize_t>(payload.size()))
         throw Error(errno_message("cannot write '" + tmp_.path() + "'", errno));
@@ -335,6 +339,7 @@ void BlobWriter::write_small() {
 std::string BlobWriter::commit() {
     if (zstd_) {
         write_stream(nullptr, 0, true);
+        test_hook("blob-stream-ended");
         write_header(raw_ ? Compression::none : Compression::zstd, size_);
     } else {
         write_small();
@@ -342,12 +347,10 @@ std::string BlobWriter::commit() {
     test_hook("blob-written");
     std::string digest = hash_.finish_hex();
     std::string target = store_.path_of(digest);
-    make_store_directories(target.substr(0, target.rfind('/')));
     // Renaming over an existing blob is fine: same name, same content, and it
     // repairs a copy that was damaged. The renamed file carries the mtime of
     // this write, which gc's grace period relies on (see gc.hpp).
-    test_hook("blob-rename");
-    tmp_.commit(target);
+    commit_store_file(tmp_, target, "blob-rename");
     test_hook("blob-renamed");
     return digest;
 }

@@ -1,6 +1,7 @@
 #include "store/counters.hpp"
 
 #include "store/index.hpp"
+#include "util/test_hook.hpp"
 
 namespace fleche::store {
 
@@ -31,6 +32,7 @@ void try_bump_counters(Index &index, const std::string &name, const std::string 
                        const CounterDelta &delta) noexcept {
     try {
         bump_counters(index.database(), name, key, delta);
+        test_hook("counters-bumped");
     } catch (const std::exception &) {
     }
 }
@@ -51,6 +53,7 @@ std::vector<Counters> read_counters(Index &index, bool by_name) {
 
 void reset_counters(Index &index) {
     index.database().exec("DELETE FROM counters");
+    test_hook("counters-reset");
 }
 
 std::vector<Tag> read_tags(Index &index, const std::string &key) {

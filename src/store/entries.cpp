@@ -22,7 +22,7 @@ constexpr size_t max_entry_size = size_t(1) << 30; // a bound, not a limit anyon
 
 // The whole file, or nullopt with `error` set (ENOENT: there is none).
 std::optional<std::string> slurp(const std::string &path, int &error) noexcept {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    Fd fd = open_store_file(path, O_RDONLY);
     struct stat st;
     if (!fd || ::fstat(fd.get(), &st) != 0) {
         error = errno;
@@ -89,13 +89,12 @@ void EntryFiles::write(const Entry &entry) const {
     std::string bytes = encode_entry(entry);
     TempFile tmp(tmp_ + "/entry");
     share_new_file(tmp.fd());
+    test_hook("entry-temp-created");
     if (!write_all(tmp.fd(), bytes))
         throw Error(errno_message("cannot write '" + tmp.path() + "'", errno));
     test_hook("entry-written");
     std::string target = path_of(entry.key);
-    make_store_directories(target.substr(0, target.rfind('/')));
-    test_hook("entry-rename");
-    tmp.commit(target);
+    commit_store_file(tmp, target, "entry-rename");
     test_hook("entry-renamed");
 }
 

@@ -158,8 +158,9 @@ std::vector<std::string>
 remove_entries(Store &store, const std::vector<std::pair<std::string, int64_t>> &chosen) {
     test_hook("gc-evict");
     std::vector<std::string> removed = store.index().remove_unused(chosen);
+    test_hook("gc-rows-removed");
     for (const auto &key : removed)
-        store.entries().remove(key);
+        store.entries().remove(key), test_hook("gc-entry-file-removed");
     test_hook("gc-evicted");
     return removed;
 }
@@ -225,6 +226,7 @@ struct Snapshot {
         if (dry_run)
             return;
         create_usage(store.dir());
+        test_hook("gc-usage-created");
         barrier.emplace(store.dir());
         if (barrier->try_lock()) {
             barrier->reset();
@@ -300,7 +302,8 @@ void sweep_orphans(Store &store, const std::vector<EntryRef> &kept, const Measur
         // Empty shards count too. No run is between creating a shard and
         // renaming its blob into it while we hold the lock.
         for (const auto &shard : shards)
-            ::rmdir(shard.c_str());
+            if (::rmdir(shard.c_str()) == 0)
+                test_hook("gc-shard-removed");
     }
 }
 
@@ -317,7 +320,7 @@ void compact_index(Store &store) {
             free_pages = count.integer(0);
     } // finished: a statement in progress would keep VACUUM and the checkpoint out
     if (free_pages > 0)
-        Statement(db, "VACUUM").run();
+        Statement(db, "VACUUM").run(), test_hook("gc-vacuumed");
     store.index().checkpoint();
     test_hook("gc-compacted");
 }
@@ -334,6 +337,8 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     Snapshot snapshot(store, dry_run);
     if (!dry_run)
         HitLog(store.dir()).fold(store.index()); // last use must be current for LRU
+    if (!dry_run)
+        HitLog(store.dir()).fold_leftovers(store.index()); // of a fold killed half-way
     // First what frees space whatever the limits: the measurement that plans
     // the eviction must not count it.
     sweep_temps_and_locks(store, dry_run, now, result, verbose);
@@ -361,6 +366,7 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
             break;
         if (!limits.max_size) {         // no need to walk the store again: estimate
             store.index().checkpoint(); // the next process must not scan a long WAL
+            test_hook("gc-checkpointed");
             m.total -= std::min(m.total, result.blob_bytes);
             break;
         }
@@ -380,12 +386,13 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     // which the next run that hashes a file makes again.
     if (!dry_run && limits.max_size && m.total > *limits.max_size &&
         ::unlink((store.dir() + "/" + stat_cache_file_name).c_str()) == 0) {
+        test_hook("gc-stat-cache-removed");
         m = measure(store);
         result.store_bytes = m.total;
     }
     result.kept_entries = entries.size();
     if (!dry_run)
-        write_usage(store.dir(), {m.total, oldest_use(entries)});
+        write_usage(store.dir(), {m.total, oldest_use(entries)}), test_hook("gc-usage-written");
     return result;
 }
 

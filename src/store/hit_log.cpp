@@ -4,9 +4,14 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
+#include "util/test_hook.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <map>
 #include <sstream>
@@ -98,9 +103,13 @@ bool HitLog::append(const std::string &key, int64_t when_ns, int64_t duration_ns
         struct stat opened, current;
         if (::fstat(fd.get(), &opened) != 0)
             return false;
-        if (::stat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
-            current.st_dev == opened.st_dev)
-            return write_all(fd.get(), line);
+        if (::lstat(path.c_str(), &current) == 0 && current.st_ino == opened.st_ino &&
+            current.st_dev == opened.st_dev) {
+            test_hook("hit-log-locked");
+            bool written = write_all(fd.get(), line);
+            test_hook("hit-logged");
+            return written;
+        }
     }
     return false;
 }
@@ -110,26 +119,16 @@ bool HitLog::large() const {
     return ::stat((dir_ + "/hits.log").c_str(), &st) == 0 && st.st_size > fold_threshold;
 }
 
-void HitLog::fold(Index &index) const {
-    // Take the log away under a name of our own: appends that come later
-    // start a new log, and no two folds apply the same hits.
-    std::string log = dir_ + "/hits.log";
-    std::string mine = log + "." + std::to_string(::getpid());
-    if (::rename(log.c_str(), mine.c_str()) != 0)
-        return; // nothing logged
-    // Wait for writers that opened the log before it was renamed. Not a file
-    // (a symbolic link planted in the store): nothing to fold.
-    Fd fd = open_store_file(mine, O_RDONLY);
-    if (fd)
-        ::flock(fd.get(), LOCK_EX);
-    std::string text = fd ? read_rest(fd.get(), mine) : "";
-    ::unlink(mine.c_str());
+namespace {
+
+void apply(Index &index, const std::string &text, const std::string &log) {
     try {
         Database &db = index.database();
         Transaction transaction(db);
         for (const auto &[key, h] : parse(text))
             index.apply_hits(key, h.count, h.last_ns, h.duration_ns);
         transaction.commit();
+        test_hook("hit-log-folded");
     } catch (...) {
         // Give the hits back for the next fold.
         Fd again = open_store_file(log, O_WRONLY | O_APPEND | O_CREAT);
@@ -137,6 +136,50 @@ void HitLog::fold(Index &index) const {
             write_all(again.get(), text);
         throw;
     }
+}
+
+} // namespace
+
+void HitLog::fold_leftovers(Index &index) const {
+    std::string prefix = "hits.log.";
+    for (const auto &name : directory_entries(dir_)) {
+        if (!name.starts_with(prefix) || name.size() == prefix.size() ||
+            name.find_first_not_of("0123456789", prefix.size()) != std::string::npos)
+            continue;
+        // Only a dead folder's: a live one may be between its rename and
+        // its lock.
+        pid_t pid = static_cast<pid_t>(std::atoll(name.c_str() + prefix.size()));
+        if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        std::string path = dir_ + "/" + name;
+        Fd fd = open_store_file(path, O_RDONLY);
+        if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+            continue;
+        std::string text = read_rest(fd.get(), path);
+        if (::unlink(path.c_str()) != 0)
+            continue; // another gc took it
+        test_hook("hit-log-leftover-taken");
+        apply(index, text, dir_ + "/hits.log");
+    }
+}
+
+void HitLog::fold(Index &index) const {
+    // Take the log away under a name of our own: appends that come later
+    // start a new log, and no two folds apply the same hits.
+    std::string log = dir_ + "/hits.log";
+    std::string mine = log + "." + std::to_string(::getpid());
+    if (::rename(log.c_str(), mine.c_str()) != 0)
+        return; // nothing logged
+    test_hook("hit-log-taken");
+    // Wait for writers that opened the log before it was renamed. Not a file
+    // (a symbolic link planted in the store): nothing to fold.
+    Fd fd = open_store_file(mine, O_RDONLY);
+    if (fd)
+        ::flock(fd.get(), LOCK_EX);
+    std::string text = fd ? read_rest(fd.get(), mine) : "";
+    ::unlink(mine.c_str());
+    test_hook("hit-log-read");
+    apply(index, text, log);
 }
 
 } // namespace fleche::store

@@ -48,6 +48,9 @@ class HitLog {
     // Applies the logged hits to `index` in one transaction and empties the
     // log. Safe against concurrent appends and folds. Throws Error.
     void fold(Index &index) const;
+    // Folds what a fold killed after taking the log away left (hits.log.PID
+    // of a process that is gone), for gc. Throws Error.
+    void fold_leftovers(Index &index) const;
 
     // Whether the log has grown enough that a hit should fold it.
     bool large() const;

@@ -3,6 +3,7 @@
 #include "store/counters.hpp"
 #include "store/index_columns.hpp"
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <chrono>
 #include <sqlite3.h>
@@ -238,7 +239,7 @@ void Index::prepare_schema() {
     }
     if (version > index_schema_version)
         throw IndexDamaged(newer_version(db_.path(), version));
-    enable_wal(db_);
+    enable_wal(db_), test_hook("index-wal-enabled"); // a database without tables
     db_.exec("PRAGMA synchronous = OFF");
     Transaction transaction(db_);
     version = user_version(db_); // another process may have created it meanwhile

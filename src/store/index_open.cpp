@@ -45,15 +45,38 @@ std::string utc_stamp() {
 // A new index of a shared store gets the store's mode (store_access.hpp):
 // SQLite would create it 0644, which the group cannot write.
 void create_shared(const std::string &path) {
-    if (store_umask())
-        open_store_file(path, O_RDWR | O_CREAT);
+    if (store_umask() && open_store_file(path, O_RDWR | O_CREAT))
+        test_hook("index-file-shared");
+}
+
+// What SQLite would follow, and must not: a symbolic link at the index's
+// -wal or -shm (store_access.hpp). Empty when there is none.
+std::string planted_link(const std::string &path) {
+    for (const char *suffix : {"-wal", "-shm"}) {
+        struct stat st;
+        if (::lstat((path + suffix).c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+            return "the index '" + path + suffix +
+                   "' is a symbolic link, which fleche never follows in the store";
+    }
+    return "";
 }
 
 // The index at `path` if it exists and is sound; nullopt when it is missing;
-// `why` says what is wrong with a damaged one. Creates nothing.
+// `why` says what is wrong with a damaged one (a symbolic link included: it
+// is moved aside, never opened). Creates nothing.
 std::unique_ptr<Index> open_existing(const std::string &path, std::string *why) {
-    if (!exists(path))
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0)
         return nullptr;
+    std::string link = S_ISLNK(st.st_mode) ? "the index '" + path +
+                                                 "' is a symbolic link, which fleche never "
+                                                 "follows in the store"
+                                           : planted_link(path);
+    if (!link.empty()) {
+        if (why)
+            *why = link;
+        return nullptr;
+    }
     try {
         return std::make_unique<Index>(path, false);
     } catch (const IndexDamaged &e) {
@@ -75,11 +98,17 @@ std::string move_aside(const std::string &store_dir) {
     for (const auto &name : directory_entries(store_dir))
         if (name.starts_with(index_name) && name.substr(index_name.size()).starts_with(aside_infix))
             ::unlink((store_dir + "/" + name).c_str());
+    test_hook("index-aside-removed");
     std::string aside = path + aside_infix + utc_stamp();
-    for (const char *suffix : {"-wal", "-shm", ""})
+    for (const char *suffix : {"-wal", "-shm", ""}) {
+        if (std::string_view(suffix) == "-shm")
+            test_hook("index-wal-moved"); // the -shm still beside the index
+        if (!*suffix)
+            test_hook("index-wal-aside");
         if (::rename((path + suffix).c_str(), (aside + suffix).c_str()) != 0 && errno != ENOENT)
             throw Error(errno_message("cannot move the damaged index '" + path + suffix + "' aside",
                                       errno));
+    }
     test_hook("index-moved-aside");
     return aside;
 }
@@ -106,6 +135,7 @@ size_t rebuild_in_place(const std::string &store_dir, const ForEachEntry &for_ea
                                                     : ForEachEntry([](const EntryVisitor &) {}));
         fresh.checkpoint();
     }
+    test_hook("index-rebuild-checkpointed");
     // Nothing of the WAL is left to carry: the new index must arrive alone.
     ::unlink((temp + "-wal").c_str());
     ::unlink((temp + "-shm").c_str());
@@ -113,6 +143,7 @@ size_t rebuild_in_place(const std::string &store_dir, const ForEachEntry &for_ea
     if (::rename(temp.c_str(), index_path(store_dir).c_str()) != 0)
         throw Error(
             errno_message("cannot rename the rebuilt index '" + temp + "' into place", errno));
+    test_hook("index-replaced");
     return count;
 }
 
@@ -129,6 +160,7 @@ void migrate(const std::string &store_dir, Index &index, const EntryVisitor &wri
             warn("could not migrate " + entries_phrase(migration.failed) + " of the 0.1 store '" +
                  store_dir + "' to entry files (" + migration.first_error +
                  "); they run again when next needed");
+        test_hook("migrate-layout");
         write_layout_version(store_dir);
     } catch (const std::exception &e) {
         warn("could not migrate the 0.1 store '" + store_dir + "' to entry files (" + e.what() +
@@ -160,7 +192,9 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
     // the store meanwhile.
     std::optional<int> layout = read_layout_version(store_dir);
     bool fresh = false;
+    test_hook("index-lock-taken");
     remove_killed_rebuild(store_dir);
+    test_hook("index-leftover-removed");
     if (!index) {
         std::string why;
         index = open_existing(path, &why);
@@ -168,6 +202,7 @@ std::unique_ptr<Index> open_locked(const std::string &store_dir, const EntrySour
             create_shared(path);
             index = std::make_unique<Index>(path, true); // a new store
             fresh = true;
+            test_hook("index-created");
         } else if (!index) {
             index = replace_index(store_dir, source, why);
             fresh = true;
@@ -196,7 +231,10 @@ class IndexLock {
           }) {}
     // Removed while held, as gc would remove it (a waiter then locks again,
     // see KeyLock): the lock is taken rarely and leaves nothing behind.
-    ~IndexLock() { ::unlink(path_.c_str()); }
+    ~IndexLock() {
+        ::unlink(path_.c_str());
+        test_hook("index-lock-released");
+    }
     IndexLock(const IndexLock &) = delete;
     IndexLock &operator=(const IndexLock &) = delete;
 

@@ -38,6 +38,7 @@ size_t rebuild_index(Index &index, const ForEachEntry &for_each_entry) {
     });
     if (transaction)
         transaction->commit();
+    test_hook("rebuild-committed");
     return count;
 }
 
@@ -69,6 +70,7 @@ Migration migrate_index_to_entries(Index &index, const EntryVisitor &write_entry
         try {
             write_entry(e);
             ++migration.written;
+            test_hook("migrate-written");
         } catch (const std::exception &error) {
             if (migration.failed++ == 0)
                 migration.first_error = error.what();

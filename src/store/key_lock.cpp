@@ -50,6 +50,7 @@ KeyLock::KeyLock(const std::string &path, int notice_ms, const std::function<voi
     bool told = false;
     for (;;) {
         fd_ = open_lock(path);
+        test_hook("key-lock-opened");
         // Poll briefly first so that the common short wait stays quiet, then
         // say why we wait and block.
         while (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
@@ -93,11 +94,13 @@ std::optional<KeyLock> KeyLock::try_lock(const std::string &path) {
 void KeyLock::run_started() {
     if (::ftruncate(fd_.get(), 0) != 0)
         return;
+    test_hook("run-started");
 }
 
 void KeyLock::run_finished() {
     if (::pwrite(fd_.get(), finished_mark.data(), finished_mark.size(), 0) < 0)
         return;
+    test_hook("run-finished");
 }
 
 bool KeyLock::last_run_finished() const {

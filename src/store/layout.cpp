@@ -26,7 +26,7 @@ std::string format_path(const std::string &store_dir) {
 } // namespace
 
 std::optional<int> read_layout_version(const std::string &store_dir) {
-    Fd fd(::open(format_path(store_dir).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    Fd fd = open_store_file(format_path(store_dir), O_RDONLY);
     if (!fd)
         return std::nullopt;
     char buffer[64];
@@ -48,11 +48,13 @@ std::optional<int> read_layout_version(const std::string &store_dir) {
 void write_layout_version(const std::string &store_dir) {
     TempFile file(store_dir + "/tmp/format");
     share_new_file(file.fd());
+    test_hook("format-temp");
     std::string text = std::string(layout_magic) + std::to_string(store_layout_version) + "\n";
     if (::write(file.fd(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
         throw Error(errno_message("cannot write '" + file.path() + "'", errno));
     test_hook("format-written");
     file.commit(format_path(store_dir));
+    test_hook("format-renamed");
 }
 
 } // namespace fleche::store

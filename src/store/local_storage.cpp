@@ -90,8 +90,7 @@ void LocalStorage::put_path_sets(const PathSetList &list) {
     if (!write_all(tmp.fd(), bytes))
         throw Error(errno_message("cannot write '" + tmp.path() + "'", errno));
     std::string target = path_sets_path(list.key);
-    make_store_directories(target.substr(0, target.rfind('/')));
-    tmp.commit(target);
+    commit_store_file(tmp, target, "path-sets-rename");
 }
 
 } // namespace fleche::store

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -237,41 +238,113 @@ void remove_directory_at(const Restore &restore, int dir, const std::string &nam
         remove_tree_at(dir, name, restore.keep);
 }
 
-// Written beside its destination, hashed as it is written, renamed into
-// place only when the digest matches: one pass over the data.
+// An unnamed file (O_TMPFILE) in the destination's directory, so that a
+// kill, even SIGKILL, leaves no name behind; nullopt where the file system
+// has no unnamed files.
+std::optional<Fd> unnamed_file(int dir) {
+    Fd fd(::openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (fd)
+        return fd;
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT)
+        return std::nullopt;
+    throw Error(errno_message("cannot create a temporary file", errno));
+}
+
+// Gives the unnamed file `fd` the name `name` in `dir`. A free name is taken
+// in one link; an existing file is replaced atomically by a link under a
+// temporary name and a rename over it (the one moment a kill leaves a name).
+// linkat through /proc needs no privilege, AT_EMPTY_PATH needs
+// CAP_DAC_READ_SEARCH: the latter is the fallback without /proc.
+bool link_unnamed(int fd, int dir, const std::string &name, bool exists) {
+    auto link = [&](const std::string &to) {
+        std::string proc = "/proc/self/fd/" + std::to_string(fd);
+        if (::linkat(AT_FDCWD, proc.c_str(), dir, to.c_str(), AT_SYMLINK_FOLLOW) == 0)
+            return true;
+        return errno == ENOENT && ::linkat(fd, "", dir, to.c_str(), AT_EMPTY_PATH) == 0;
+    };
+    if (!exists && link(name))
+        return true;
+    if (!exists && errno != EEXIST)
+        return false;
+    std::string tmp = ".fleche-restore." + std::to_string(::getpid()) + "." + std::to_string(fd);
+    if (!link(tmp) && (errno != EEXIST || ::unlinkat(dir, tmp.c_str(), 0) != 0 || !link(tmp)))
+        return false; // a name left by a killed process of the same pid is taken back
+    if (::renameat(dir, tmp.c_str(), dir, name.c_str()) == 0)
+        return true;
+    int error = errno;
+    ::unlinkat(dir, tmp.c_str(), 0);
+    errno = error;
+    return false;
+}
+
+// What is at `name` in `dir`: a directory is removed (the output replaces
+// it); true when something else is left for the new file to replace.
+bool clear_for_file(const Restore &restore, int dir, const std::string &name) {
+    struct stat st;
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode))
+        return true;
+    remove_tree_at(dir, name, restore.keep);
+    test_hook("restore-dir-cleared");
+    return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Written beside its destination, hashed as it is written, put in place only
+// when the digest matches: one pass over the data. Unnamed until then where
+// the file system allows (a kill leaves nothing), else a named temporary
+// file that an interruption removes.
 void restore_file(const Restore &restore, Parent &parent, const OutputRecord &record) {
     int dir = parent.open(restore, record.path, false);
     std::string name = leaf_of(record.path);
-    TempFile tmp(dir, ".fleche-restore");
+    std::optional<Fd> unnamed = unnamed_file(dir);
+    std::optional<TempFile> named;
+    if (!unnamed)
+        named.emplace(dir, ".fleche-restore");
+    int fd = unnamed ? unnamed->get() : named->fd();
     std::string digest = restore.blobs.read_unverified(record.blob, [&](const char *p, size_t n) {
         restore.interruption.check();
-        if (!write_all(tmp.fd(), p, n))
+        if (!write_all(fd, p, n))
             throw Error(errno_message("cannot write '" + record.path + "'", errno));
     });
     if (digest != record.blob)
         throw BlobCorrupt("blob '" + restore.blobs.path_of(record.blob) +
                           "' does not match its digest");
-    ::fchmod(tmp.fd(),
-             record.mode ? *record.mode : (record.executable ? 0777 : 0666) & ~restore.mask);
+    ::fchmod(fd, record.mode ? *record.mode : (record.executable ? 0777 : 0666) & ~restore.mask);
     test_hook("restore-written");
     restore.interruption.check();
-    remove_directory_at(restore, dir, name);
-    tmp.commit(name);
+    bool exists = clear_for_file(restore, dir, name);
+    if (named) {
+        named->commit(name);
+        return;
+    }
+    if (!link_unnamed(fd, dir, name, exists))
+        throw Error(errno_message("cannot restore '" + record.path + "'", errno));
+    test_hook("restore-linked");
 }
 
+// Made at its name when the name is free, so that a kill leaves no
+// temporary link; else made beside it and renamed over what is there.
 void restore_symlink(const Restore &restore, Parent &parent, const OutputRecord &record) {
     int dir = parent.open(restore, record.path, false);
     std::string name = leaf_of(record.path);
+    remove_directory_at(restore, dir, name);
+    if (::symlinkat(record.target.c_str(), dir, name.c_str()) == 0) {
+        test_hook("restore-symlinked");
+        return;
+    }
+    if (errno != EEXIST)
+        throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
     std::string tmp = ".fleche-link." + std::to_string(::getpid());
     ::unlinkat(dir, tmp.c_str(), 0);
     if (::symlinkat(record.target.c_str(), dir, tmp.c_str()) != 0)
         throw Error(errno_message("cannot restore link '" + record.path + "'", errno));
-    remove_directory_at(restore, dir, name);
     if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) {
         int err = errno;
         ::unlinkat(dir, tmp.c_str(), 0);
         throw Error(errno_message("cannot restore link '" + record.path + "'", err));
     }
+    test_hook("restore-symlinked");
 }
 
 void restore_directory(const Restore &restore, Parent &parent, const OutputRecord &record,
@@ -284,12 +357,15 @@ void restore_directory(const Restore &restore, Parent &parent, const OutputRecor
         // A declared directory is replaced whole, so that no file that the
         // stored run did not produce survives in it (but the store does).
         remove_tree_at(dir, name, restore.keep);
+        test_hook("restore-tree-removed");
         exists = ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     }
     // Private until its mode is set, once what it holds is written (a 0555
     // directory cannot be written into).
     if (!exists && ::mkdirat(dir, name.c_str(), record.mode ? 0700 : 0777) != 0)
         throw Error(errno_message("cannot restore directory '" + record.path + "'", errno));
+    if (!exists)
+        test_hook("restore-dir-made");
 }
 
 // Deepest first: a parent without search permission would keep us from
@@ -306,6 +382,7 @@ void set_directory_modes(const Restore &restore,
                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd || ::fchmod(fd.get(), *record.mode) != 0)
             throw Error(errno_message("cannot restore the mode of '" + record.path + "'", errno));
+        test_hook("restore-mode-set");
     }
 }
 

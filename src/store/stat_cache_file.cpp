@@ -124,6 +124,7 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     if (!fd)
         return false;
     share_new_file(fd.get());
+    test_hook("stat-cache-temp-opened");
     size_t words = stat_cache_file_words(stat_cache_bucket_count);
     // Allocated, not sparse: a page first written through the mapping on a
     // full disk would be SIGBUS, not an error.
@@ -135,7 +136,9 @@ bool create(const std::string &path, const std::string &tmp_dir, Fd &fd,
     }
     if (made) {
         write_header(mapping->words(), stat_cache_bucket_count);
+        test_hook("stat-cache-temp");
         made = ::rename(temp.c_str(), path.c_str()) == 0;
+        test_hook("stat-cache-created");
     }
     if (!made)
         ::unlink(temp.c_str());
@@ -233,7 +236,7 @@ StatCacheFile::~StatCacheFile() {
 std::optional<Digest> StatCacheFile::find(const StatKey &key) {
     if (!opened_) {
         opened_ = true;
-        Fd fd(::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        Fd fd = open_store_file(path_, O_RDONLY);
         size_t words = fd ? usable_words(fd.get()) : 0;
         void *map =
             words ? ::mmap(nullptr, words * 8, PROT_READ, MAP_SHARED, fd.get(), 0) : MAP_FAILED;
@@ -258,7 +261,7 @@ std::optional<Digest> StatCacheFile::find(const StatKey &key) {
 }
 
 bool StatCacheFile::write(const Learnt &learnt, const std::string &tmp_dir) noexcept {
-    Fd fd(::open(path_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd = open_store_file(path_, O_RDWR);
     std::unique_ptr<Mapping> mapping;
     uint64_t buckets = 0;
     if (fd && ::flock(fd.get(), LOCK_EX) == 0) {

@@ -25,7 +25,8 @@ std::string env(const char *name) {
 // With the store's modes (store_access.hpp). entries/ is made by the
 // constructor, which needs to know whether it was there.
 const std::string &prepared(const std::string &dir) {
-    for (const char *sub : {"", "/objects", "/tmp", "/locks"})
+    open_store_root(dir, true); // what follows resolves beneath it (store_access.hpp)
+    for (const char *sub : {"/objects", "/tmp", "/locks"})
         make_store_directories(dir + sub);
     return dir;
 }
@@ -56,6 +57,7 @@ Store::Store(const std::string &dir, int compression_level)
     struct stat st;
     if (store_umask() && ::lstat(entries.c_str(), &st) == 0) // past the user's umask
         ::chmod(entries.c_str(), store_directory_mode() | (st.st_mode & S_ISGID));
+    test_hook("store-entries-made");
     if (::access((dir + "/index.sqlite").c_str(), F_OK) == 0)
         try_index(); // a failure is said when the index is next needed
 }
@@ -83,7 +85,9 @@ void Store::rebuild_damaged_index(const std::string &why) {
 // Never repairs: a damaged index makes the open fail (IndexDamaged), and the
 // caller runs without it; nothing is moved.
 Store::Store(const std::string &dir, ReadOnly)
-    : dir_(dir), readonly_(true), blobs_(dir), entries_(dir) {}
+    : dir_(dir), readonly_(true), blobs_(dir), entries_(dir) {
+    open_store_root(dir, false);
+}
 
 // Opened, repaired or migrated (open_index) on first use: a hit makes none.
 Index &Store::index() {

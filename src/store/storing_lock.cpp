@@ -2,6 +2,7 @@
 
 #include "store/store_access.hpp"
 #include "util/error.hpp"
+#include "util/test_hook.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -34,6 +35,7 @@ StoringGuard::StoringGuard(const Store &store) noexcept
     : fd_(open_lock(storing_lock_path(store.dir()))) {
     if (fd_ && flock_retrying(fd_.get(), LOCK_SH) != 0)
         fd_.reset();
+    test_hook("storing-shared");
 }
 
 StoringGuard::~StoringGuard() {
@@ -42,6 +44,7 @@ StoringGuard::~StoringGuard() {
     // Before unlocking, so that gc sees the count grow whenever it may have
     // missed this run's entry.
     [[maybe_unused]] ssize_t n = ::write(fd_.get(), "s", 1);
+    test_hook("storing-counted");
 }
 
 StoringBarrier::StoringBarrier(const std::string &store_dir)
@@ -73,6 +76,7 @@ uint64_t StoringBarrier::stored_since_reset() const {
 void StoringBarrier::reset() {
     if (::ftruncate(fd_.get(), 0) != 0)
         throw Error(errno_message("cannot truncate '" + path_ + "'", errno));
+    test_hook("barrier-reset");
 }
 
 } // namespace fleche::store

@@ -1,6 +1,7 @@
 #include "store/usage_estimate.hpp"
 
 #include "util/fd.hpp"
+#include "util/test_hook.hpp"
 
 #include <charconv>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ Fd open_locked(const std::string &path, int flags) {
 bool rewrite(int fd, const UsageEstimate &usage) {
     std::string line = encode_usage(usage);
     return ::pwrite(fd, line.data(), line.size(), 0) == ssize_t(line.size()) &&
-           ::ftruncate(fd, off_t(line.size())) == 0;
+           (test_hook("usage-line-written"), ::ftruncate(fd, off_t(line.size())) == 0);
 }
 
 } // namespace

@@ -124,8 +124,10 @@ void repair(Store &store, const std::vector<BlobFile> &files, VerifyResult &resu
         ++result.removed_entries;
     }
     for (const auto &path : result.damaged_blobs)
-        if (::unlink(path.c_str()) == 0)
+        if (::unlink(path.c_str()) == 0) {
             ++result.removed_blobs;
+            test_hook("repair-blob-removed");
+        }
     // Orphans go under the storing lock (storing_lock.hpp): a run between
     // committing its blobs and writing its entry holds the other side, so
     // what the entries reference once it is held is all that can be needed.
@@ -135,8 +137,10 @@ void repair(Store &store, const std::vector<BlobFile> &files, VerifyResult &resu
     std::unordered_set<std::string> referenced = referenced_blobs(store);
     test_hook("repair-orphans");
     for (const auto &file : files)
-        if (!referenced.count(file.digest) && ::unlink(file.path.c_str()) == 0)
+        if (!referenced.count(file.digest) && ::unlink(file.path.c_str()) == 0) {
             ++result.removed_blobs;
+            test_hook("repair-orphan-removed");
+        }
     barrier.unlock();
 }
 

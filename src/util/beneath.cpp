@@ -1,5 +1,6 @@
 #include "util/beneath.hpp"
 
+#include "util/test_hook.hpp"
 #include <atomic>
 #include <cerrno>
 #include <dirent.h>
@@ -33,13 +34,14 @@ constexpr int dir_flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
 std::atomic<bool> no_openat2{false};
 
 // -1 with errno when the kernel cannot say; errno ENOSYS then means "walk".
-int try_openat2(int root, const std::string &dir) {
+int try_openat2(int root, const std::string &dir, int flags = dir_flags, mode_t mode = 0) {
     if (no_openat2.load(std::memory_order_relaxed)) {
         errno = ENOSYS;
         return -1;
     }
     open_how how{};
-    how.flags = dir_flags;
+    how.flags = static_cast<uint64_t>(flags);
+    how.mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     int fd;
     do
@@ -62,6 +64,7 @@ Fd walk(int root, std::string_view dir, bool create, mode_t mode) {
         if (fd < 0 && errno == ENOENT && create) {
             if (::mkdirat(current.get(), name.c_str(), mode) != 0 && errno != EEXIST)
                 return Fd();
+            test_hook("beneath-directory-made");
             fd = ::openat(current.get(), name.c_str(), dir_flags | O_NOFOLLOW);
         }
         if (fd < 0)
@@ -93,6 +96,22 @@ Fd open_beneath(int root, std::string_view dir, bool create, mode_t mode) {
     return Fd();
 }
 
+Fd open_file_beneath(int root, std::string_view path, int flags, mode_t mode) {
+    if (!is_beneath_path(path)) {
+        errno = EINVAL;
+        return Fd();
+    }
+    int fd = try_openat2(root, std::string(path), flags | O_NOFOLLOW, mode);
+    if (fd >= 0 || errno != ENOSYS)
+        return Fd(fd);
+    size_t slash = path.rfind('/');
+    Fd dir = open_beneath(root, slash == std::string_view::npos ? "." : path.substr(0, slash));
+    if (!dir)
+        return dir;
+    std::string name(slash == std::string_view::npos ? path : path.substr(slash + 1));
+    return Fd(::openat(dir.get(), name.c_str(), flags | O_NOFOLLOW, mode));
+}
+
 void remove_tree_at(int dir, const std::string &name, const struct stat *keep) {
     struct stat st;
     if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -109,7 +128,7 @@ void remove_tree_at(int dir, const std::string &name, const struct stat *keep) {
     if (DIR *d = ::fdopendir(fd)) {
         while (dirent *e = ::readdir(d))
             if (std::string child = e->d_name; child != "." && child != "..")
-                remove_tree_at(::dirfd(d), child, keep);
+                remove_tree_at(::dirfd(d), child, keep), test_hook("tree-child-removed");
         ::closedir(d);
     } else {
         ::close(fd);

@@ -26,8 +26,15 @@ bool is_beneath_path(std::string_view path);
 // the way; ENOENT: missing; EINVAL: not a beneath path).
 Fd open_beneath(int root, std::string_view dir, bool create = false, mode_t mode = 0777);
 
-// From now on, open_beneath() walks one component at a time, as on a kernel
-// without openat2: for the tests of that path.
+// openat(2) of the file `path` (an is_beneath_path() path) beneath `root`
+// with `flags` and `mode`, following no symbolic link, the file itself
+// included: one openat2 where the kernel has it, else open_beneath() of its
+// directory and an O_NOFOLLOW openat. An invalid Fd with errno set on failure
+// (ELOOP or ENOTDIR: a symbolic link or a file on the way).
+Fd open_file_beneath(int root, std::string_view path, int flags, mode_t mode = 0);
+
+// From now on, open_beneath() and open_file_beneath() walk one component at
+// a time, as on a kernel without openat2: for the tests of that path.
 void open_beneath_without_openat2();
 
 // Whether two stat results are one file.

@@ -77,10 +77,14 @@ TempFile::~TempFile() {
 }
 
 void TempFile::commit(const std::string &target) {
+    commit_at(dir_, target);
+}
+
+void TempFile::commit_at(int dir, const std::string &name) {
     if (::close(fd_.release()) != 0)
         throw Error(errno_message("cannot write '" + path_ + "'", errno));
-    if (::renameat(dir_, path_.c_str(), dir_, target.c_str()) != 0)
-        throw Error(errno_message("cannot move '" + path_ + "' to '" + target + "'", errno));
+    if (::renameat(dir_, path_.c_str(), dir, name.c_str()) != 0)
+        throw Error(errno_message("cannot move '" + path_ + "' to '" + name + "'", errno));
     committed_ = true;
 }
 

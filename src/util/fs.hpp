@@ -35,6 +35,8 @@ class TempFile {
     const std::string &path() const { return path_; }
     // Closes and renames over `target`. Throws Error.
     void commit(const std::string &target);
+    // Closes and renames over `name` in the directory open as `dir`.
+    void commit_at(int dir, const std::string &name);
 
   private:
     int dir_; // AT_FDCWD, or the directory `path_` is relative to
