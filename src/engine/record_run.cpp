@@ -156,6 +156,7 @@ Refusal traced_refusal(const PreparedKey &key, const exec::RunResult &result,
 // a list that names a missing entry would only cost a miss, but an entry
 // that no list names is never replayed (until gc takes it).
 void put_path_set(store::Store &store, const PreparedKey &key, const TracedResult &traced) {
+    test_hook("path-sets-begin");
     store::LocalStorage storage(store);
     store::PathSetList list = storage.get_path_sets(key.key).value_or(store::PathSetList{});
     list.key = key.key;

@@ -77,8 +77,9 @@
 // store: store-entries-made (its entries/ made, nothing migrated yet),
 // migrate-entry (before each entry file written), migrate-written
 // (after each), migrate-layout (all written, no layout file yet).
-// path-sets-rename: a list of path sets written, its shard made, not yet
-// renamed (not driven: nothing stores path sets yet).
+// A traced run: path-sets-begin (its entry stored under K2 and indexed, K1's
+// list not yet read), path-sets-rename (the new list written, its shard
+// made, not yet renamed into place).
 // rm: rm-entry-removed (rm or a repair has removed an entry file, not yet its
 // index rows), rm-index-removed (after both). verify --repair: repair-entry
 // (before removing a broken entry), repair-blob-removed (after each damaged

@@ -59,6 +59,13 @@ case_point() {
             storing-* | entry-* | index-begin | index-commit | stored)
             # The first run of a new store goes through all of storing.
             killed_at "$point" fl run -o out.bin -- "${CMD[@]}" ;;
+        path-sets-*)
+            # A traced run: its entry, then its first key's list of path sets.
+            killed_at "$point" fl run --trace -o out.bin -- "${CMD[@]}"
+            capture t fl run -v --trace -o out.bin -- "${CMD[@]}"
+            assert_file_contains t.err "miss" "no list, or none in place: a miss"
+            capture t fl run -v --trace -o out.bin -- "${CMD[@]}"
+            assert_file_contains t.err "hit" "stored by the run after the kill" ;;
         run-started)
             # Clears the mark of the run that finished before.
             store
