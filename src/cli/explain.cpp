@@ -89,7 +89,7 @@ int explain(RunOptions &options) {
         PathSetMatch match =
             match_path_sets(storage, key, path_keying(options.invocation), hasher.hasher());
         if (match.entry_key) {
-            lookup = find_entry(storage, key, options.cache_failures, *match.entry_key);
+            lookup = engine::find_traced_entry(storage, key, options.cache_failures, match);
             short_key = store::short_key(index, *match.entry_key);
             auto list = storage.get_path_sets(key.key); // read again for its length
             matched = " (path set " + std::to_string(match.position) + " of " +

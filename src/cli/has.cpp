@@ -47,15 +47,16 @@ int has(RunOptions &options, const config::Config &config) {
         return 1;
     }
     store::LocalStorage storage(store);
-    std::string entry_key = key.key;
+    Lookup lookup;
     if (key.record.trace) { // run looks up the entry that the matching path set names
         PathSetMatch match =
             match_path_sets(storage, key, path_keying(options.invocation), hasher.hasher());
         if (!match.entry_key)
             return 1;
-        entry_key = *match.entry_key;
+        lookup = engine::find_traced_entry(storage, key, options.cache_failures, match);
+    } else {
+        lookup = find_entry(storage, key, options.cache_failures);
     }
-    Lookup lookup = find_entry(storage, key, options.cache_failures, entry_key);
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
     return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;

@@ -83,9 +83,11 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
                            Lookups &seen, StoreHasher &hashing) {
     int64_t started_ns = now_ns();
     store::LocalStorage storage(store);
-    std::string entry_key = key.key;
     std::string which; // of a traced key: which path set matched, for -v
-    if (options.invocation.trace) {
+    Lookup lookup;
+    if (!options.invocation.trace) {
+        lookup = find_entry(storage, key, options.cache_failures);
+    } else {
         PathSetMatch match =
             match_path_sets(storage, key, path_keying(options.invocation), hashing.hasher());
         if (!options.readonly)
@@ -94,11 +96,10 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
             seen.miss_reason = match.miss_reason;
             return std::nullopt;
         }
-        entry_key = *match.entry_key;
         which = " (path set " + std::to_string(match.position) + ", entry " +
-                entry_key.substr(0, 8) + ")";
+                match.entry_key->substr(0, 8) + ")";
+        lookup = find_traced_entry(storage, key, options.cache_failures, match);
     }
-    Lookup lookup = find_entry(storage, key, options.cache_failures, entry_key);
     if (report_damaged_file(store, key, options, lookup, seen))
         return std::nullopt;
     if (!lookup.entry) {

@@ -24,18 +24,31 @@ PathSetMatch match_path_sets(store::Storage &storage, const PreparedKey &key,
     for (const auto &item : list->items) {
         ++match.tried;
         auto difference = key::first_difference(item.path_set, keying, hasher);
-        if (!difference && store::traced_entry_key(key.key, item.path_set) == item.key) {
+        if (!difference) {
             match.entry_key = item.key;
+            match.path_set = item.path_set;
             match.position = match.tried;
             return match;
         }
         if (match.miss_reason.empty())
-            match.miss_reason = difference ? *difference : "a path set does not check out";
+            match.miss_reason = *difference;
     }
     if (list->items.size() > 1)
         match.miss_reason += " (and none of the other " + std::to_string(list->items.size() - 1) +
                              " path sets matches)";
     return match;
+}
+
+Lookup find_traced_entry(store::Storage &storage, const PreparedKey &key, bool accept_failures,
+                         const PathSetMatch &match) {
+    Lookup lookup = find_entry(storage, key, accept_failures, *match.entry_key);
+    const auto &entry = lookup.entry;
+    if (entry && !(entry->path_sets.size() == 1 && entry->path_sets.front() == match.path_set)) {
+        lookup.entry.reset();
+        lookup.miss_reason = "the entry does not hold the path set that named it (a damaged "
+                             "path-set list)";
+    }
+    return lookup;
 }
 
 } // namespace fleche::engine

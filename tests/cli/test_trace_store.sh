@@ -81,6 +81,36 @@ case_a_damaged_list_is_a_miss_then_stored_again() {
     assert_eq "" "$(cat third.err)"
 }
 
+# A list whose items name each other's entries (well-formed, checksum
+# right): a path set that matches must not replay an entry stored for
+# another one.
+case_a_list_pairing_path_sets_with_other_entries_is_not_trusted() {
+    ignore_counter
+    make_counted tool 'if [ -e flag ]; then cat a; else cat b; fi'
+    printf 'from a\n' >a
+    printf 'from b\n' >b
+    fl run --trace -- ./tool >/dev/null
+    printf 'on\n' >flag
+    fl run --trace -- ./tool >/dev/null
+    rm flag
+    list=$(find "$FLECHE_DIR/path-sets" -type f)
+    python3 - "$list" <<'PY'
+import hashlib, re, sys
+path = sys.argv[1]
+text = open(path, "rb").read()
+body = text[: text.rindex(b"sha256 ")]
+keys = re.findall(rb"^item ([0-9a-f]{64}) ", body, re.M)
+assert len(keys) == 2, keys
+body = body.replace(keys[0], b"X" * 64).replace(keys[1], keys[0]).replace(b"X" * 64, keys[1])
+open(path, "wb").write(body + b"sha256 " + hashlib.sha256(body).hexdigest().encode() + b"\n")
+PY
+    capture swapped fl run -v --trace -- ./tool
+    assert_file_content swapped.out 'from b
+'
+    assert_file_contains swapped.err 'does not hold the path set that named it'
+    assert_eq 3 "$(runs tool)"
+}
+
 case_gc_removes_the_lists_of_evicted_entries() {
     ignore_counter
     make_counted tool 'cat in'
@@ -143,6 +173,7 @@ case_without_trace_the_key_and_entries_are_untouched() {
 run_case path_sets_coexist_and_missing_paths_count case_path_sets_coexist_and_missing_paths_count
 run_case outputs_found_by_the_trace_are_restored case_outputs_found_by_the_trace_are_restored
 run_case a_damaged_list_is_a_miss_then_stored_again case_a_damaged_list_is_a_miss_then_stored_again
+run_case a_list_pairing_path_sets_with_other_entries_is_not_trusted case_a_list_pairing_path_sets_with_other_entries_is_not_trusted
 run_case gc_removes_the_lists_of_evicted_entries case_gc_removes_the_lists_of_evicted_entries
 run_case readonly_traced_hit_writes_nothing case_readonly_traced_hit_writes_nothing
 run_case runs_that_cannot_be_replayed_are_not_stored case_runs_that_cannot_be_replayed_are_not_stored
