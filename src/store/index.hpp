@@ -1,7 +1,7 @@
 // The SQLite index of entries (index.sqlite in the store), in WAL mode so that
 // readers never wait for a writer.
 //
-// Schema version 2 (PRAGMA user_version; version 1 is migrated in place):
+// Schema version 3 (PRAGMA user_version; versions 1 and 2 are migrated in place):
 //   entries(key PRIMARY KEY, key_record, name, command, exit_code, log_blob,
 //           log_size, outputs_size, started_ns, stopped_ns, user_ns,
 //           system_ns, max_rss_kb, host, user, cwd, fleche_version, hits,
@@ -12,6 +12,9 @@
 //   tags(key, name, value; PRIMARY KEY(key, name))
 //   counters(name, shard, hits, misses, stored, errors, saved_ns;
 //            PRIMARY KEY(name, shard)), see counters.hpp
+// Indexes: entries(last_use_ns) for gc, entries(name, started_ns DESC) for
+// query (version 3; entries(name) before), entries(started_ns),
+// outputs(blob), tags(name, value).
 // Times are nanoseconds since the epoch. The column lists are in
 // index_columns.hpp. The index is derived from the entries: one that is not a
 // database, is damaged, lacks a table or column of this schema, or has a newer
@@ -29,7 +32,7 @@
 
 namespace fleche::store {
 
-inline constexpr int index_schema_version = 2;
+inline constexpr int index_schema_version = 3;
 
 // The file at the index's path is no index this fleche can use (see above):
 // rebuilding it from the entries loses nothing but counters and hit counts.
