@@ -369,7 +369,6 @@ void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,
 // deletions per entry.
 std::vector<std::string>
 Index::remove_unused(const std::vector<std::pair<std::string, int64_t>> &entries) {
-    db_.exec("PRAGMA temp_store = MEMORY"); // nothing of gc's written outside the store
     db_.exec("CREATE TEMP TABLE IF NOT EXISTS gc_chosen(key TEXT PRIMARY KEY NOT NULL, "
              "last_use_ns INTEGER NOT NULL) WITHOUT ROWID");
     Transaction transaction(db_);
