@@ -6,6 +6,7 @@
 #include "store/hit_log.hpp"
 #include "store/path_set_sweep.hpp"
 #include "store/storing_lock.hpp"
+#include "store/unlink_files.hpp"
 #include "store/usage_estimate.hpp"
 
 #include "util/clock.hpp"
@@ -15,6 +16,7 @@
 #include "util/units.hpp"
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,11 +38,14 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
             evicted.push_back(i);
             continue;
         }
-        uint64_t extra = entry.own_bytes;
-        std::unordered_set<std::string> counted;
-        for (const auto &blob : entry.blobs)
-            if (!kept_blobs.count(blob) && counted.insert(blob).second)
-                extra += blob_size(blob);
+        uint64_t extra = 0;
+        if (limits.max_size) { // otherwise sizes decide nothing: not worth weighing
+            extra = entry.own_bytes;
+            std::unordered_set<std::string> counted;
+            for (const auto &blob : entry.blobs)
+                if (!kept_blobs.count(blob) && counted.insert(blob).second)
+                    extra += blob_size(blob);
+        }
         full = full || (limits.max_entries && kept_count >= *limits.max_entries) ||
                (limits.max_size && kept_bytes + extra > *limits.max_size);
         bool too_old = limits.max_age_ns && entry.last_use_ns < now_ns - *limits.max_age_ns;
@@ -48,7 +53,8 @@ std::vector<size_t> plan_eviction(const std::vector<EntryRef> &entries,
             evicted.push_back(i);
             continue;
         }
-        kept_blobs.insert(entry.blobs.begin(), entry.blobs.end());
+        if (limits.max_size)
+            kept_blobs.insert(entry.blobs.begin(), entry.blobs.end());
         kept_bytes += extra;
         ++kept_count;
     }
@@ -63,6 +69,8 @@ constexpr int64_t clock_slack_ns = 60 * 1000000000ll;
 // How long gc holds the storing lock at a time: what a storing run may wait.
 constexpr int64_t batch_ns = 20 * 1000000ll;
 constexpr int max_rounds = 8;
+// Orphans unlinked together: well under batch_ns on a slow disk.
+constexpr size_t chunk_blobs = 64;
 
 // The store as one walk sees it.
 struct Measured {
@@ -159,8 +167,12 @@ remove_entries(Store &store, const std::vector<std::pair<std::string, int64_t>> 
     test_hook("gc-evict");
     std::vector<std::string> removed = store.index().remove_unused(chosen);
     test_hook("gc-rows-removed");
+    std::vector<std::string> files;
+    files.reserve(removed.size());
     for (const auto &key : removed)
-        store.entries().remove(key), test_hook("gc-entry-file-removed");
+        files.push_back(store.entries().path_of(key));
+    unlink_files(files);
+    test_hook("gc-entry-file-removed");
     test_hook("gc-evicted");
     return removed;
 }
@@ -289,16 +301,26 @@ void sweep_orphans(Store &store, const std::vector<EntryRef> &kept, const Measur
         }
         int64_t deadline = now_ns() + batch_ns;
         std::unordered_set<std::string> shards;
-        for (size_t n = 0; i < candidates.size() && (n % 64 || now_ns() < deadline); ++i, ++n) {
-            const BlobFile &blob = *candidates[i];
-            if (snapshot.recent.count(blob.digest)) {
-                result.kept_bytes += blob.size;
-            } else if (::unlink(blob.path.c_str()) == 0) {
-                removed(blob);
-                shards.insert(blob.path.substr(0, blob.path.rfind('/')));
-                test_hook("gc-blob-removed");
+        do { // a chunk at a time, its unlinks in flight together (unlink_files.hpp)
+            std::vector<const BlobFile *> chunk;
+            std::vector<std::string> paths;
+            for (; i < candidates.size() && chunk.size() < chunk_blobs; ++i) {
+                const BlobFile &blob = *candidates[i];
+                if (snapshot.recent.count(blob.digest)) {
+                    result.kept_bytes += blob.size;
+                } else {
+                    chunk.push_back(&blob);
+                    paths.push_back(blob.path);
+                }
             }
-        }
+            std::vector<bool> gone =
+                unlink_files(paths, [](size_t) { test_hook("gc-blob-removed"); });
+            for (size_t j = 0; j < chunk.size(); ++j)
+                if (gone[j]) {
+                    removed(*chunk[j]);
+                    shards.insert(chunk[j]->path.substr(0, chunk[j]->path.rfind('/')));
+                }
+        } while (i < candidates.size() && now_ns() < deadline);
         // Empty shards count too. No run is between creating a shard and
         // renaming its blob into it while we hold the lock.
         for (const auto &shard : shards)
@@ -342,8 +364,12 @@ GcResult collect_garbage(Store &store, const Limits &limits, bool dry_run, const
     // First what frees space whatever the limits: the measurement that plans
     // the eviction must not count it.
     sweep_temps_and_locks(store, dry_run, now, result, verbose);
+    // The walk of the store waits for the file system, the listing computes:
+    // together they take the time of the longer.
+    std::future<Measured> measuring =
+        std::async(std::launch::async, [&] { return measure(store); });
     std::vector<EntryRef> entries = list_entries(store.index());
-    Measured m = measure(store);
+    Measured m = measuring.get();
     uint64_t correction = 0; // what the last round's plan left over the limit
     for (int round = 0;; ++round) {
         if (limits.any()) {

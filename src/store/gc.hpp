@@ -18,6 +18,12 @@
 // storing_lock.hpp). The caller holds the gc lock (auto_gc.hpp try_lock_gc or
 // lock_gc): one gc at a time.
 //
+// At scale: the chosen entries leave the index in one statement per table
+// (Index::remove_unused), their files and the orphans are unlinked many at a
+// time on threads (unlink_files.hpp: an unlink may wait on the disk), and the
+// walk of the store runs beside the listing of the index. Without a size
+// limit, the plan weighs no blob.
+//
 // Kill points (util/test_hook.hpp): gc-evict (before the eviction's
 // transaction), gc-evicted (after it), gc-blob-removed (after each orphan
 // blob), gc-temp-removed, gc-lock-removed, gc-compact (before compacting the

@@ -82,7 +82,11 @@ CREATE TABLE counters(
 // of version 1, whose files are restored as before (0666 or 0777, less the umask).
 const char *const schema_v2 = "ALTER TABLE outputs ADD COLUMN mode INTEGER";
 
-// Version 3: the paths of traced entries' path sets, for query --input.
+// Version 3: the paths of traced entries' path sets, for query --input; and
+// `query --name N` newest first reads the first rows of one name from the
+// index (which ends with the key, the tie-breaker) instead of looking up and
+// sorting every entry of the name: 80 ms in a store of 1M entries, a name of
+// 1,000. entries_name is a prefix of it.
 const char *const schema_v3 = R"sql(
 CREATE TABLE path_set_paths(
   key TEXT NOT NULL,
@@ -90,6 +94,8 @@ CREATE TABLE path_set_paths(
   PRIMARY KEY(key, path)
 ) WITHOUT ROWID;
 CREATE INDEX path_set_paths_path ON path_set_paths(path);
+CREATE INDEX IF NOT EXISTS entries_name_started ON entries(name, started_ns DESC);
+DROP INDEX IF EXISTS entries_name;
 )sql";
 
 // A version 2 index knows nothing of the paths of the traced entries it
@@ -262,6 +268,9 @@ void Index::prepare_schema() {
                            std::to_string(version));
     }
     transaction.commit();
+    // A migration can write much of the index into the WAL (a new index of
+    // every entry), which every later open would scan.
+    checkpoint();
 }
 
 std::optional<Entry> Index::find(const std::string &key) {
@@ -363,11 +372,23 @@ void Index::prepare_for_scans() {
     db_.exec("PRAGMA mmap_size = 1073741824");
 }
 
+namespace {
+
+// Every table with rows of an entry, by its key: the one list to extend with
+// a new such table (erase and remove_unused delete from each).
+constexpr const char *keyed_tables[] = {"outputs", "entries", "tags", "path_set_paths"};
+
+} // namespace
+
 void Index::erase(const std::string &key) {
-    db_.cached(outputs_delete_sql).bind(1, key).run();
-    db_.cached("DELETE FROM entries WHERE key = ?").bind(1, key).run();
-    db_.cached("DELETE FROM tags WHERE key = ?").bind(1, key).run();
-    db_.cached(path_set_paths_delete_sql).bind(1, key).run();
+    static const auto deletes = [] {
+        std::vector<std::string> sql;
+        for (const char *table : keyed_tables)
+            sql.push_back(std::string("DELETE FROM ") + table + " WHERE key = ?");
+        return sql;
+    }();
+    for (const auto &sql : deletes)
+        db_.cached(sql.c_str()).bind(1, key).run();
 }
 
 void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,
@@ -384,20 +405,34 @@ void Index::apply_hits(const std::string &key, int64_t count, int64_t last_ns,
     bump_counters(db_, name, key, {.hits = count, .saved_ns = count * wall_ns - duration_ns});
 }
 
+// The chosen entries go through a temporary table, so that each table is
+// cleared of them by one statement rather than by one lookup and three
+// deletions per entry.
 std::vector<std::string>
 Index::remove_unused(const std::vector<std::pair<std::string, int64_t>> &entries) {
-    std::vector<std::string> removed;
+    db_.exec("CREATE TEMP TABLE IF NOT EXISTS gc_chosen(key TEXT PRIMARY KEY NOT NULL, "
+             "last_use_ns INTEGER NOT NULL) WITHOUT ROWID");
     Transaction transaction(db_);
-    Statement last_use(db_, "SELECT last_use_ns FROM entries WHERE key = ?");
-    for (const auto &[key, seen_last_use] : entries) {
-        last_use.bind(1, key);
-        bool unchanged = last_use.step() && last_use.integer(0) == seen_last_use;
-        last_use.reset();
-        if (unchanged) {
-            erase(key);
-            removed.push_back(key);
-        }
+    db_.exec("DELETE FROM temp.gc_chosen");
+    {
+        Statement insert(db_, "INSERT OR REPLACE INTO temp.gc_chosen VALUES(?, ?)");
+        for (const auto &[key, seen_last_use] : entries)
+            insert.bind(1, key).bind(2, seen_last_use).run();
     }
+    // Used or stored again since gc looked (or already gone): kept.
+    db_.exec("DELETE FROM temp.gc_chosen WHERE last_use_ns IS NOT (SELECT e.last_use_ns FROM "
+             "main.entries e WHERE e.key = gc_chosen.key)");
+    std::vector<std::string> removed;
+    {
+        Statement keys(db_, "SELECT key FROM temp.gc_chosen");
+        while (keys.step())
+            removed.push_back(keys.text(0));
+    }
+    for (const char *table : keyed_tables)
+        db_.exec((std::string("DELETE FROM main.") + table +
+                  " WHERE key IN (SELECT key FROM temp.gc_chosen)")
+                     .c_str());
+    db_.exec("DELETE FROM temp.gc_chosen");
     transaction.commit();
     return removed;
 }

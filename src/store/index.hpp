@@ -16,6 +16,9 @@
 //           path of a traced entry's path sets, as keyed (key/path_set.hpp)
 //   counters(name, shard, hits, misses, stored, errors, saved_ns;
 //            PRIMARY KEY(name, shard)), see counters.hpp
+// Indexes: entries(last_use_ns) for gc, entries(name, started_ns DESC) for
+// query (version 3; entries(name) before), entries(started_ns),
+// outputs(blob), tags(name, value).
 // Times are nanoseconds since the epoch. The column lists are in
 // index_columns.hpp. The index is derived from the entries: one that is not a
 // database, is damaged, lacks a table or column of this schema, or has a newer

@@ -91,8 +91,8 @@
 // barrier-reset (the storing lock's count set to zero),
 // gc-measured (the store's files measured), gc-evict (before the chosen
 // entries' rows and files are removed), gc-rows-removed (their rows gone,
-// every file still there), gc-entry-file-removed (after each
-// entry file, its rows gone), gc-evicted (after all of them),
+// every file still there), gc-entry-file-removed (after the
+// entry files, removed a few at once, their rows gone), gc-evicted (after all of them),
 // gc-blob-removed (after each unreferenced blob), gc-shard-removed (after
 // each shard directory it emptied), gc-compact (before compacting the
 // index), gc-vacuumed (VACUUM done, not yet checkpointed), gc-compacted,

@@ -100,3 +100,28 @@ TEST_CASE("filters combine, and the order and limit apply to what matched") {
     window.name_glob = "make";
     CHECK(keys(index, window) == Keys{"failed", "new"});
 }
+
+TEST_CASE("--name without a wildcard is that name exactly, newest first; with one, a glob") {
+    ScratchDir dir;
+    Index index("index.sqlite");
+    index.put(entry("a1", record({"sim4"}), 0, 1));
+    index.put(entry("b1", record({"sim42"}), 0, 2));
+    index.put(entry("b2", record({"sim42"}), 0, 4));
+    index.put(entry("b3", record({"sim42"}), 0, 4)); // same start: the key decides
+    index.put(entry("c1", record({"sim420"}), 0, 3));
+    index.put(entry("d1", record({"sim4?"}), 0, 5));
+    EntryFilter filter;
+    filter.name_glob = "sim42";
+    CHECK(query_keys(index, filter) == Keys{"b2", "b3", "b1"});
+    filter.limit = 2;
+    CHECK(query_keys(index, filter) == Keys{"b2", "b3"});
+    filter.limit.reset();
+    filter.name_glob = "sim4*";
+    CHECK(query_keys(index, filter) == Keys{"d1", "b2", "b3", "c1", "b1", "a1"});
+    filter.name_glob = "sim4?";
+    CHECK(query_keys(index, filter) == Keys{"d1", "b2", "b3", "b1"});
+    filter.name_glob = "sim4[2]";
+    CHECK(query_keys(index, filter) == Keys{"b2", "b3", "b1"});
+    filter.name_glob = "SIM42";
+    CHECK(query_keys(index, filter).empty());
+}

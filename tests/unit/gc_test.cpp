@@ -1,6 +1,10 @@
 #include "scratch_dir.hpp"
 #include "store/gc.hpp"
 #include "store/usage_estimate.hpp"
+#include "store/verify.hpp"
+#include "util/sha256.hpp"
+
+#include <set>
 
 #include <doctest/doctest.h>
 
@@ -99,4 +103,80 @@ TEST_CASE("add_usage adds to a measured store only") {
     usage = add_usage(".", 10, 9);
     REQUIRE(usage);
     CHECK(usage->oldest_use_ns == 5);
+}
+
+namespace {
+
+std::string put_blob(Store &store, const std::string &content) {
+    BlobWriter writer(store.blobs());
+    writer.write(content.data(), content.size());
+    return writer.commit();
+}
+
+std::set<std::string> blobs_on_disk(const Store &store) {
+    std::set<std::string> digests;
+    for (const auto &blob : list_blob_files(store.dir()))
+        digests.insert(blob.digest);
+    return digests;
+}
+
+} // namespace
+
+TEST_CASE("gc of many entries leaves exactly the newest, their blobs, and a store that verifies") {
+    ScratchDir dir;
+    Store store("store");
+    std::string shared = put_blob(store, "shared by every third entry\n");
+    std::vector<Entry> stored;
+    for (int i = 0; i < 300; ++i) { // enough to remove on several threads
+        Entry e;
+        e.key_record = "fleche-key 1\nargv 3:sim\nargv " +
+                       std::to_string(std::to_string(i).size()) + ":" + std::to_string(i) + "\n";
+        e.name = "sim";
+        e.command = "sim " + std::to_string(i);
+        e.log_blob = put_blob(store, "log " + std::to_string(i));
+        e.started_ns = e.stopped_ns = e.last_use_ns = 1000 + i;
+        if (i % 3 == 0) {
+            OutputRecord out;
+            out.path = "out";
+            out.blob = i % 2 ? shared : put_blob(store, "output " + std::to_string(i));
+            e.outputs.push_back(out);
+            e.key_record += "output 3:out\n";
+        }
+        e.key = fleche::sha256_hex(e.key_record);
+        store.index().put(e);
+        store.entries().write(e);
+        stored.push_back(e);
+    }
+    Limits limits;
+    limits.max_entries = 100;
+    GcResult result = collect_garbage(store, limits, false, nullptr);
+    CHECK(result.entries == 200);
+    CHECK(result.kept_entries == 100);
+    std::set<std::string> keys, files, blobs;
+    for (int i = 200; i < 300; ++i) {
+        keys.insert(stored[i].key);
+        blobs.insert(stored[i].log_blob);
+        for (const auto &out : stored[i].outputs)
+            blobs.insert(out.blob);
+    }
+    std::set<std::string> indexed;
+    for (const auto &entry : list_entries(store.index()))
+        indexed.insert(entry.key);
+    CHECK(indexed == keys);
+    store.entries().for_each_key([&](const std::string &key) { files.insert(key); });
+    CHECK(files == keys);
+    CHECK(blobs.count(shared));
+    CHECK(blobs_on_disk(store) == blobs);
+    CHECK(result.blobs == 300 + 50 - (blobs.size() - 1)); // the shared one stays
+    for (const char *table : {"outputs", "tags"}) {
+        Statement rows(store.index().database(), (std::string("SELECT count(*) FROM ") + table +
+                                                  " WHERE key NOT IN (SELECT key FROM entries)")
+                                                     .c_str());
+        REQUIRE(rows.step());
+        CHECK(rows.integer(0) == 0);
+    }
+    VerifyResult verified = verify_store(store, false, nullptr);
+    CHECK(verified.problems.empty());
+    CHECK(verified.orphans == 0);
+    CHECK(verified.entries == 100);
 }

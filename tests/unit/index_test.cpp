@@ -93,6 +93,34 @@ TEST_CASE("an index of version 1 gains the modes of outputs; its rows have none"
     CHECK(index.find("k2")->outputs == sample("k2").outputs);
 }
 
+TEST_CASE("an index of version 2 gains the index of names by start time, and loses entries_name") {
+    ScratchDir dir;
+    {
+        Index index("index.sqlite");
+        index.put(sample("k"));
+        Database db("index.sqlite", false);
+        db.exec("DROP INDEX entries_name_started");
+        db.exec("CREATE INDEX entries_name ON entries(name)");
+        db.exec("PRAGMA user_version = 2");
+    }
+    { Index index("index.sqlite"); }
+    Database db("index.sqlite", false);
+    Statement indexes(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema "
+                          "WHERE type = 'index' AND tbl_name = 'entries' AND sql IS NOT NULL "
+                          "ORDER BY name)");
+    REQUIRE(indexes.step());
+    CHECK(indexes.text(0) == "entries_last_use entries_name_started entries_started");
+    Statement version(db, "PRAGMA user_version");
+    REQUIRE(version.step());
+    CHECK(version.integer(0) == 3);
+    Statement plan(db, "EXPLAIN QUERY PLAN SELECT key FROM entries WHERE name = 'x' "
+                       "ORDER BY started_ns DESC, key LIMIT 10");
+    std::string steps;
+    while (plan.step())
+        steps += plan.text(3) + "\n";
+    CHECK(steps == "SEARCH entries USING COVERING INDEX entries_name_started (name=?)\n");
+}
+
 TEST_CASE("an index from a newer fleche, or not an index at all, is refused untouched") {
     ScratchDir dir;
     {
