@@ -100,6 +100,7 @@ TEST_CASE("an index of version 2 gains the index of names by start time, and los
         index.put(sample("k"));
         Database db("index.sqlite", false);
         db.exec("DROP INDEX entries_name_started");
+        db.exec("DROP TABLE path_set_paths");
         db.exec("CREATE INDEX entries_name ON entries(name)");
         db.exec("PRAGMA user_version = 2");
     }
