@@ -6,6 +6,7 @@
 #include "util/clock.hpp"
 #include "util/sha256.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <climits>
