@@ -21,12 +21,13 @@ PathSetMatch match_path_sets(store::Storage &storage, const PreparedKey &key,
         match.miss_reason = nothing_stored;
         return match;
     }
-    for (const auto &item : list->items) {
+    for (auto &item : list->items) {
         ++match.tried;
         auto difference = key::first_difference(item.path_set, keying, hasher);
         if (!difference) {
-            match.entry_key = item.key;
-            match.path_set = item.path_set;
+            // Moved, not copied: the list is dropped here (hundreds of paths).
+            match.entry_key = std::move(item.key);
+            match.path_set = std::move(item.path_set);
             match.position = match.tried;
             return match;
         }

@@ -47,12 +47,15 @@ std::optional<std::string> slurp(const std::string &path, int &error) noexcept {
     return bytes;
 }
 
-std::string verified_key_problem(const Entry &entry, const std::string &key) {
+// `first_path_lines`: the bytes of the entry's first path set, which are
+// encode_path_lines of entry.path_sets.front() (entry_file.hpp).
+std::string verified_key_problem(const Entry &entry, std::string_view first_path_lines,
+                                 const std::string &key) {
     if (entry.key != key)
         return "it holds the entry of another key";
     // A traced run's entry is named by K2, which its first path set gives.
     std::string k1 = sha256_hex(entry.key_record);
-    if ((entry.path_sets.empty() ? k1 : traced_entry_key(k1, entry.path_sets.front())) != key)
+    if ((entry.path_sets.empty() ? k1 : traced_entry_key_of_lines(k1, first_path_lines)) != key)
         return "its key record does not match its key";
     return "";
 }
@@ -74,9 +77,10 @@ EntryRead EntryFiles::read(const std::string &key) const noexcept {
         return result;
     }
     std::string why;
-    auto entry = decode_entry(*bytes, &why);
+    std::string_view first_path_lines;
+    auto entry = decode_entry(*bytes, &why, &first_path_lines);
     if (entry)
-        why = verified_key_problem(*entry, key);
+        why = verified_key_problem(*entry, first_path_lines, key);
     if (!why.empty()) {
         result.damage = "the entry file '" + path + "' is damaged (" + why + ")";
         return result;

@@ -2,6 +2,7 @@
 
 #include "util/sha256.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace fleche::store {
@@ -97,24 +98,41 @@ class Reader {
     bool space() { return word(" "); }
     bool end() { return word("\n"); }
 
-    std::string token() {
-        size_t n = rest_.find_first_of(" \n");
-        if (!ok() || n == 0 || n == std::string_view::npos) {
+    size_t left() const { return rest_.size(); }
+    const char *here() const { return rest_.data(); }
+
+    // A view into the bytes, valid as long as they are: most tokens are
+    // compared or parsed, not kept.
+    std::string_view token() {
+        size_t n = 0;
+        while (n < rest_.size() && rest_[n] != ' ' && rest_[n] != '\n')
+            ++n;
+        if (!ok() || n == 0 || n == rest_.size()) {
             fail("truncated");
             return {};
         }
-        std::string text(rest_.substr(0, n));
+        std::string_view text = rest_.substr(0, n);
         rest_.remove_prefix(n);
         return text;
     }
+    // A digest is the only token of its fixed size: checked in place, copied
+    // once.
     std::string hex() {
-        std::string text = token();
-        if (ok() && !is_hex_digest(text))
-            fail("a malformed digest");
-        return text;
+        if (!ok())
+            return {};
+        constexpr size_t n = 64;
+        if (rest_.size() > n && (rest_[n] == ' ' || rest_[n] == '\n') &&
+            is_hex_digest(rest_.substr(0, n))) {
+            std::string text(rest_.substr(0, n));
+            rest_.remove_prefix(n);
+            return text;
+        }
+        token(); // "truncated" when there is no token at all
+        fail("a malformed digest");
+        return {};
     }
     template <class T = int64_t> T integer(int base = 10) {
-        std::string text = token();
+        std::string_view text = token();
         T value = 0;
         if (!ok())
             return 0;
@@ -123,10 +141,14 @@ class Reader {
             fail("a malformed number");
         return value;
     }
+    // The length is canonical, as the writer writes it (no leading zero), so
+    // that a path set's lines are the bytes encode_path_lines makes of what
+    // was read (see path_lines).
     std::string str() {
         uint64_t size = 0;
         size_t colon = rest_.find(':');
-        if (!ok() || colon == std::string_view::npos || colon == 0 || colon > 20) {
+        if (!ok() || colon == std::string_view::npos || colon == 0 || colon > 20 ||
+            (colon > 1 && rest_[0] == '0')) {
             fail("a malformed string");
             return {};
         }
@@ -159,7 +181,7 @@ class Reader {
     std::string why_;
 };
 
-std::optional<OutputType> output_type(const std::string &name) {
+std::optional<OutputType> output_type(std::string_view name) {
     if (name == "file")
         return OutputType::file;
     if (name == "dir")
@@ -181,7 +203,7 @@ void read_output(Reader &r, Entry &e) {
     }
     o.type = *type;
     r.space();
-    std::string exec = r.token();
+    std::string_view exec = r.token();
     if (exec != "0" && exec != "1")
         r.fail("a malformed executable flag");
     o.executable = exec == "1";
@@ -206,11 +228,18 @@ void read_output(Reader &r, Entry &e) {
     e.outputs.push_back(std::move(o));
 }
 
-void read_path_set(Reader &r, Entry &e) {
+// The shortest path line, "path 0: missing\n": what a count can be trusted
+// with before the lines are read.
+constexpr size_t min_path_line = 16;
+
+// `lines`, when given, is set to the bytes of the set's path lines.
+void read_path_set(Reader &r, Entry &e, std::string_view *lines) {
     r.word("path-set ");
     uint64_t count = r.integer<uint64_t>();
     r.end();
     PathSet set;
+    set.paths.reserve(std::min<uint64_t>(count, r.left() / min_path_line));
+    const char *begin = r.here();
     for (uint64_t i = 0; i < count && r.ok(); ++i) {
         PathState p;
         r.word("path ");
@@ -225,7 +254,7 @@ void read_path_set(Reader &r, Entry &e) {
             r.word("cwd");
             p.kind = PathState::Kind::cwd;
         } else {
-            std::string kind = r.token();
+            std::string_view kind = r.token();
             if (kind == "content")
                 p.kind = PathState::Kind::content;
             else if (kind == "listing")
@@ -238,10 +267,12 @@ void read_path_set(Reader &r, Entry &e) {
         r.end();
         set.paths.push_back(std::move(p));
     }
+    if (lines)
+        *lines = std::string_view(begin, static_cast<size_t>(r.here() - begin));
     e.path_sets.push_back(std::move(set));
 }
 
-void read_body(Reader &r, Entry &e) {
+void read_body(Reader &r, Entry &e, std::string_view *first_path_lines) {
     r.word("key ");
     e.key = r.hex();
     r.end();
@@ -278,7 +309,7 @@ void read_body(Reader &r, Entry &e) {
     while (r.at("output "))
         read_output(r, e);
     while (r.at("path-set "))
-        read_path_set(r, e);
+        read_path_set(r, e, e.path_sets.empty() ? first_path_lines : nullptr);
     if (r.ok() && !r.done())
         r.fail("an unexpected line");
 }
@@ -314,6 +345,11 @@ std::string encode_entry(const Entry &e) {
 }
 
 std::optional<Entry> decode_entry(std::string_view bytes, std::string *why) {
+    return decode_entry(bytes, why, nullptr);
+}
+
+std::optional<Entry> decode_entry(std::string_view bytes, std::string *why,
+                                  std::string_view *first_path_lines) {
     auto refuse = [&](std::string reason) -> std::optional<Entry> {
         if (why)
             *why = std::move(reason);
@@ -341,7 +377,7 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string *why) {
         return refuse("the checksum does not match");
     header.end();
     Entry entry;
-    read_body(header, entry);
+    read_body(header, entry, first_path_lines);
     if (!header.ok())
         return refuse(header.why());
     return entry;

@@ -63,6 +63,15 @@ std::string encode_entry(const Entry &entry);
 // whose checksum matches, with `why` (when given) saying what is wrong.
 // Never throws: the hit path calls it.
 std::optional<Entry> decode_entry(std::string_view bytes, std::string *why = nullptr);
+// The same, and `first_path_lines` (when the entry has a path set) set to the
+// slice of `bytes` that holds the "path" lines of its first path set. Those
+// are the bytes encode_path_lines (path_set_list.hpp) makes of that path set:
+// the writers are the same codec, and the reader takes only what they write
+// (a STR's length without a leading zero, a state word and a digest in lower
+// case hex, single spaces), so a traced entry's key can be checked over them
+// without encoding the path set again.
+std::optional<Entry> decode_entry(std::string_view bytes, std::string *why,
+                                  std::string_view *first_path_lines);
 
 // The word of a path state in entry files and path-set lists (path_set_list.hpp):
 // "content", "listing", "missing" or "directory".

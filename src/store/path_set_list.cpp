@@ -5,6 +5,7 @@
 
 #include "util/sha256.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace fleche::store {
@@ -64,6 +65,7 @@ class ListReader {
         rest_.remove_prefix(size);
         return text;
     }
+    size_t left() const { return rest_.size(); }
     std::string hex() {
         if (!ok())
             return "";
@@ -111,22 +113,37 @@ PathState read_list_path(ListReader &r) {
 
 } // namespace
 
-std::string encode_path_lines(const PathSet &set) {
-    std::string out;
+void append_path_lines(std::string &out, const PathSet &set) {
     for (const auto &p : set.paths) {
         out += "path ";
         key::append_record_str(out, p.path);
         out += ' ';
         out += path_state_word(p.kind);
-        if (list_has_digest(p.kind))
-            out += " " + p.digest;
+        if (list_has_digest(p.kind)) {
+            out += ' ';
+            out += p.digest;
+        }
         out += '\n';
     }
+}
+
+std::string encode_path_lines(const PathSet &set) {
+    std::string out;
+    append_path_lines(out, set);
     return out;
 }
 
+std::string traced_entry_key_of_lines(std::string_view k1, std::string_view path_lines) {
+    Sha256 h;
+    h.update("fleche-traced 1\nkey ");
+    h.update(k1);
+    h.update("\n");
+    h.update(path_lines);
+    return h.finish_hex();
+}
+
 std::string traced_entry_key(const std::string &k1, const PathSet &set) {
-    return sha256_hex("fleche-traced 1\nkey " + k1 + "\n" + encode_path_lines(set));
+    return traced_entry_key_of_lines(k1, encode_path_lines(set));
 }
 
 std::string encode_path_set_list(const PathSetList &list) {
@@ -136,7 +153,7 @@ std::string encode_path_set_list(const PathSetList &list) {
     out += "key " + list.key + "\n";
     for (const auto &item : list.items) {
         out += "item " + item.key + " " + std::to_string(item.path_set.paths.size()) + "\n";
-        out += encode_path_lines(item.path_set);
+        append_path_lines(out, item.path_set);
     }
     out += std::string(list_checksum_tag) + sha256_hex(out) + "\n";
     return out;
@@ -176,6 +193,8 @@ std::optional<PathSetList> decode_path_set_list(std::string_view bytes, std::str
         r.word(" ");
         uint64_t count = r.number();
         r.word("\n");
+        // Bounded by what the bytes can hold, "path 0: missing\n" each.
+        item.path_set.paths.reserve(std::min<uint64_t>(count, r.left() / 16));
         for (uint64_t i = 0; i < count && r.ok(); ++i)
             item.path_set.paths.push_back(read_list_path(r));
         list.items.push_back(std::move(item));

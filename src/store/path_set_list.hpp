@@ -55,6 +55,8 @@ std::string encode_path_lines(const PathSet &set);
 // SHA-256 of "fleche-traced 1\n", "key " K1 "\n", then encode_path_lines(set).
 // Entry files of traced keys are verified against it (entries.cpp).
 std::string traced_entry_key(const std::string &k1, const PathSet &set);
+// The same over `path_lines`, which are encode_path_lines of the path set.
+std::string traced_entry_key_of_lines(std::string_view k1, std::string_view path_lines);
 
 // `item` first, then the items of `list` with another K2, at most
 // max_path_sets (the oldest dropped). The caller holds K1's key lock.

@@ -1,6 +1,7 @@
 #include "scratch_dir.hpp"
 #include "store/entry_file.hpp"
 #include "store/local_storage.hpp"
+#include "store/path_set_list.hpp"
 #include "util/sha256.hpp"
 
 #include <doctest/doctest.h>
@@ -70,6 +71,20 @@ TEST_CASE("an entry file is verified against its name and its key record") {
         forged.key = a.key; // well-formed and signed, but not SHA-256 of its record
         files.write(forged);
         EntryRead read = files.read(a.key);
+        CHECK(!read.entry);
+        CHECK(read.damage.find("key record") != std::string::npos);
+    }
+    SUBCASE("a traced entry whose path set is not its key's") {
+        Entry traced = entry_of("fleche-key 1\nargv 1:t\n");
+        traced.path_sets = {{{{"in/h.h", PathState::Kind::content, std::string(64, 'd')},
+                              {"gone", PathState::Kind::missing, ""}}}};
+        traced.key = traced_entry_key(sha256_hex(traced.key_record), traced.path_sets.front());
+        files.write(traced);
+        REQUIRE(files.read(traced.key).entry);
+        Entry forged = traced; // a path set swapped for another, re-signed
+        forged.path_sets.front().paths.front().digest = std::string(64, 'e');
+        files.write(forged);
+        EntryRead read = files.read(traced.key);
         CHECK(!read.entry);
         CHECK(read.damage.find("key record") != std::string::npos);
     }

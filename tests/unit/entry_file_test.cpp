@@ -1,4 +1,5 @@
 #include "store/entry_file.hpp"
+#include "store/path_set_list.hpp"
 #include "util/sha256.hpp"
 
 #include <doctest/doctest.h>
@@ -239,4 +240,43 @@ TEST_CASE("a path state with a digest after 'directory' is refused") {
     std::string why;
     CHECK_FALSE(decode_entry(signed_body(body), &why));
     CHECK_FALSE(why.empty());
+}
+
+// EntryFiles::read checks a traced entry's key over these bytes instead of
+// encoding the path set again: they must be that encoding, exactly.
+TEST_CASE("the first path set's lines in an entry file are encode_path_lines of it") {
+    Entry e = sample();
+    e.path_sets.front().paths.push_back({"", PathState::Kind::directory, ""});
+    e.path_sets.front().paths.push_back({".", PathState::Kind::cwd, ""});
+    e.path_sets.front().paths.push_back({std::string(300, 'p'), PathState::Kind::missing, ""});
+    std::string bytes = encode_entry(e);
+    std::string_view lines;
+    auto decoded = decode_entry(bytes, nullptr, &lines);
+    REQUIRE(decoded);
+    CHECK(lines == encode_path_lines(decoded->path_sets.front()));
+    CHECK(lines == encode_path_lines(e.path_sets.front()));
+    CHECK(lines.data() >= bytes.data());
+    CHECK(lines.data() + lines.size() <= bytes.data() + bytes.size());
+    SUBCASE("an empty first path set has no lines") {
+        e.path_sets = {{}, e.path_sets.front()};
+        std::string other = encode_entry(e);
+        REQUIRE(decode_entry(other, nullptr, &lines));
+        CHECK(lines.empty());
+    }
+}
+
+// A length with a leading zero reads as the same string but is not the bytes
+// the writer makes: refused, so that the lines above stay canonical.
+TEST_CASE("a string length with a leading zero is refused") {
+    std::string body = golden_body;
+    body.replace(body.find("path 4:gone"), 11, "path 04:gone");
+    std::string why;
+    CHECK_FALSE(decode_entry(signed_body(body), &why));
+    CHECK(why == "a malformed string");
+    std::string host = golden_body;
+    host.replace(host.find("host 1:h"), 8, "host 01:h");
+    CHECK_FALSE(decode_entry(signed_body(host)));
+    std::string empty = golden_body;
+    empty.replace(empty.find("tag 2:ci 0:"), 11, "tag 2:ci 00:");
+    CHECK_FALSE(decode_entry(signed_body(empty)));
 }
