@@ -362,10 +362,16 @@ class Matcher {
             group.seal(dir);
     }
 
+    // The project's own paths (keyed relative) first: they are what changes
+    // from one path set to the next (an edited header, one that appeared),
+    // so a set that does not match is mostly given up after a few stats,
+    // not after the hundred system files that sort before them.
     std::optional<std::string> first_difference() {
-        for (size_t i = 0; i < paths_.size(); ++i)
-            if (auto difference = differs(set_.paths[i], paths_[i]))
-                return difference;
+        for (bool absolute : {false, true})
+            for (size_t i = 0; i < paths_.size(); ++i)
+                if (set_.paths[i].path.starts_with('/') == absolute)
+                    if (auto difference = differs(set_.paths[i], paths_[i]))
+                        return difference;
         return std::nullopt;
     }
 

@@ -16,7 +16,8 @@
 // another path matches; absolute otherwise. A path set is sorted by keyed
 // path, each once.
 //
-// A match costs at most one stat per path: a regular file whose stamp the
+// A match costs at most one stat per path (the relative ones first: the
+// project's files are what differs between path sets): a regular file whose stamp the
 // stat cache knows is not read, and the missing names of one directory are
 // answered together by one stat of the directory when its stamp is one the
 // cache saw with all of them missing (a name created or removed in a
