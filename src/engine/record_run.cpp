@@ -114,15 +114,6 @@ struct TracedResult {
 
 constexpr size_t max_traced_paths = 100'000;
 
-// File times come from the kernel's coarse clock, up to a tick behind the
-// clock that started_ns was read from: a file written just after CMD started
-// can look older than the start by that much.
-int64_t coarse_tick_ns() {
-    timespec tick{};
-    ::clock_getres(CLOCK_REALTIME_COARSE, &tick);
-    return tick.tv_sec * 1'000'000'000LL + tick.tv_nsec;
-}
-
 // Whether a traced run may be stored, after the checks of every run; fills
 // `traced` when it may. Hashes each traced input once (the stat cache spares
 // the unchanged ones) and remembers what it learnt.
@@ -140,8 +131,14 @@ Refusal traced_refusal(const PreparedKey &key, const exec::RunResult &result,
     if (paths.inputs.size() > max_traced_paths)
         return {"CMD looked at " + std::to_string(paths.inputs.size()) + " paths, more than " +
                 std::to_string(max_traced_paths) + " (a path set that large is not kept)"};
+    // Changed since fleche started (as ccache's "file too new"), not only
+    // since CMD did: file times come from the kernel's coarse clock, up to a
+    // tick behind now_ns(), and a threshold a tick before CMD's start made
+    // the objects that make wrote just before a link look new (the link was
+    // refused, with a warning). Left unseen: a write by another process in
+    // CMD's first moments, within a tick of fleche's start.
     key::BuiltPathSet built =
-        key::build_path_set(paths, keying, result.started_ns - coarse_tick_ns(), hashing.hasher());
+        key::build_path_set(paths, keying, process_start_ns(), hashing.hasher());
     hashing.remember();
     if (!built.refusal.empty())
         return {built.refusal, true};
