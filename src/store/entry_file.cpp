@@ -86,6 +86,13 @@ class Reader {
     }
     bool at(std::string_view word) const { return ok() && rest_.starts_with(word); }
     bool done() const { return rest_.empty(); }
+    PathState path_line() {
+        std::string why;
+        std::optional<PathState> p;
+        if (ok() && !(p = read_path_line(rest_, why)))
+            fail(why);
+        return p ? std::move(*p) : PathState{};
+    }
 
     bool word(std::string_view expected) {
         if (!ok())
@@ -240,33 +247,8 @@ void read_path_set(Reader &r, Entry &e, std::string_view *lines) {
     PathSet set;
     set.paths.reserve(std::min<uint64_t>(count, r.left() / min_path_line));
     const char *begin = r.here();
-    for (uint64_t i = 0; i < count && r.ok(); ++i) {
-        PathState p;
-        r.word("path ");
-        p.path = r.str();
-        r.space();
-        if (r.at("missing")) {
-            r.word("missing");
-        } else if (r.at("directory")) {
-            r.word("directory");
-            p.kind = PathState::Kind::directory;
-        } else if (r.at("cwd")) {
-            r.word("cwd");
-            p.kind = PathState::Kind::cwd;
-        } else {
-            std::string_view kind = r.token();
-            if (kind == "content")
-                p.kind = PathState::Kind::content;
-            else if (kind == "listing")
-                p.kind = PathState::Kind::listing;
-            else
-                r.fail("an unknown path state");
-            r.space();
-            p.digest = r.hex();
-        }
-        r.end();
-        set.paths.push_back(std::move(p));
-    }
+    for (uint64_t i = 0; i < count && r.ok(); ++i)
+        set.paths.push_back(r.path_line());
     if (lines)
         *lines = std::string_view(begin, static_cast<size_t>(r.here() - begin));
     e.path_sets.push_back(std::move(set));
@@ -381,6 +363,57 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string *why,
     if (!header.ok())
         return refuse(header.why());
     return entry;
+}
+
+std::optional<PathState> read_path_line(std::string_view &text, std::string &why) {
+    std::string_view rest = text;
+    auto refuse = [&](const char *reason) -> std::optional<PathState> {
+        why = reason;
+        return std::nullopt;
+    };
+    auto take = [&](std::string_view word) {
+        bool there = rest.starts_with(word);
+        if (there)
+            rest.remove_prefix(word.size());
+        return there;
+    };
+    if (!take("path "))
+        return refuse("expected 'path '");
+    size_t colon = rest.find(':');
+    uint64_t size = 0;
+    if (colon == std::string_view::npos || colon == 0 || colon > 20 ||
+        (colon > 1 && rest[0] == '0'))
+        return refuse("a malformed string");
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + colon, size);
+    if (ec != std::errc() || end != rest.data() + colon || size > rest.size() - colon - 1)
+        return refuse("a malformed string");
+    PathState p;
+    p.path = std::string(rest.substr(colon + 1, size));
+    rest.remove_prefix(colon + 1 + size);
+    if (!take(" "))
+        return refuse("expected ' '");
+    if (take("missing")) {
+        p.kind = PathState::Kind::missing;
+    } else if (take("directory")) {
+        p.kind = PathState::Kind::directory;
+    } else if (take("cwd")) {
+        p.kind = PathState::Kind::cwd;
+    } else {
+        if (take("content "))
+            p.kind = PathState::Kind::content;
+        else if (take("listing "))
+            p.kind = PathState::Kind::listing;
+        else
+            return refuse("an unknown path state");
+        if (!is_hex_digest(rest.substr(0, 64)))
+            return refuse("a malformed digest");
+        p.digest = std::string(rest.substr(0, 64));
+        rest.remove_prefix(64);
+    }
+    if (!take("\n"))
+        return refuse("expected the end of the line");
+    text = rest;
+    return p;
 }
 
 const char *path_state_word(PathState::Kind kind) {

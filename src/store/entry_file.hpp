@@ -77,4 +77,11 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string *why,
 // "content", "listing", "missing" or "directory".
 const char *path_state_word(PathState::Kind kind);
 
+// Reads one path line, "path " STR " " STATE "\n" (entry files and path-set
+// lists share it, and store::encode_path_lines writes it), at the start of
+// `text` and moves `text` past it. nullopt, with `why`, for anything else;
+// a STR length with a leading zero too, so that what is read is the bytes
+// the writer makes. Never throws.
+std::optional<PathState> read_path_line(std::string_view &text, std::string &why);
+
 } // namespace fleche::store

@@ -28,6 +28,14 @@ class ListReader {
     const std::string &why() const { return why_; }
     bool done() const { return rest_.empty(); }
     bool at(std::string_view w) const { return ok() && rest_.starts_with(w); }
+    // As entry files read it (entry_file.hpp): one codec of the path line.
+    PathState path_line() {
+        std::string why;
+        std::optional<PathState> p;
+        if (ok() && !(p = read_path_line(rest_, why)))
+            fail(why);
+        return p ? std::move(*p) : PathState{};
+    }
     void fail(std::string why) {
         if (ok())
             why_ = std::move(why);
@@ -52,19 +60,6 @@ class ListReader {
         rest_.remove_prefix(static_cast<size_t>(end - rest_.data()));
         return value;
     }
-    std::string str() {
-        uint64_t size = number();
-        word(":");
-        if (!ok())
-            return "";
-        if (size > rest_.size()) {
-            fail("a truncated string");
-            return "";
-        }
-        std::string text(rest_.substr(0, size));
-        rest_.remove_prefix(size);
-        return text;
-    }
     size_t left() const { return rest_.size(); }
     std::string hex() {
         if (!ok())
@@ -82,34 +77,6 @@ class ListReader {
     std::string_view rest_;
     std::string why_;
 };
-
-PathState read_list_path(ListReader &r) {
-    PathState p;
-    r.word("path ");
-    p.path = r.str();
-    r.word(" ");
-    if (r.at("missing")) {
-        r.word("missing");
-    } else if (r.at("directory")) {
-        r.word("directory");
-        p.kind = PathState::Kind::directory;
-    } else if (r.at("cwd")) {
-        r.word("cwd");
-        p.kind = PathState::Kind::cwd;
-    } else if (r.at("content ")) {
-        r.word("content ");
-        p.kind = PathState::Kind::content;
-        p.digest = r.hex();
-    } else if (r.at("listing ")) {
-        r.word("listing ");
-        p.kind = PathState::Kind::listing;
-        p.digest = r.hex();
-    } else {
-        r.fail("an unknown path state");
-    }
-    r.word("\n");
-    return p;
-}
 
 } // namespace
 
@@ -196,7 +163,7 @@ std::optional<PathSetList> decode_path_set_list(std::string_view bytes, std::str
         // Bounded by what the bytes can hold, "path 0: missing\n" each.
         item.path_set.paths.reserve(std::min<uint64_t>(count, r.left() / 16));
         for (uint64_t i = 0; i < count && r.ok(); ++i)
-            item.path_set.paths.push_back(read_list_path(r));
+            item.path_set.paths.push_back(r.path_line());
         list.items.push_back(std::move(item));
     }
     if (!r.ok())
