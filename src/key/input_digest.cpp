@@ -26,15 +26,7 @@ bool is_executable(const struct stat &st) {
 // What a FIFO, socket or device would give CMD is not a file's content: no
 // digest can stand for it, and reading one may never end.
 const char *unhashable_type(mode_t mode) {
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    return "not a file, directory or symbolic link";
+    return special_file_name(mode, "not a file, directory or symbolic link");
 }
 
 // What the walk before hashing saw, so that hashing looks neither again:

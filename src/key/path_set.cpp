@@ -4,6 +4,7 @@
 #include "util/beneath.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/sha256.hpp"
 
 #include <algorithm>
@@ -207,15 +208,7 @@ std::optional<Listing> read_listing(const std::string &path, std::string &proble
 }
 
 const char *odd_type(mode_t mode) {
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    return "neither a regular file nor a directory";
+    return special_file_name(mode, "neither a regular file nor a directory");
 }
 
 // Builds a path set after the run; the first refusal stops it.

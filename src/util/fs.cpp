@@ -131,4 +131,16 @@ void remove_tree(const std::string &path) {
     std::filesystem::remove_all(path, ignored);
 }
 
+const char *special_file_name(mode_t mode, const char *otherwise) {
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return otherwise;
+}
+
 } // namespace fleche

@@ -60,4 +60,8 @@ int directory_entries_at(int fd, std::vector<std::string> &names);
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);
 
+// "a FIFO", "a socket", "a character device" or "a block device" for those
+// types of file (none has a content to hash), `otherwise` for any other.
+const char *special_file_name(mode_t mode, const char *otherwise);
+
 } // namespace fleche
