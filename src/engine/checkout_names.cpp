@@ -1,6 +1,7 @@
 #include "engine/checkout_names.hpp"
 
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -13,10 +14,6 @@
 namespace fleche::engine {
 
 namespace {
-
-bool at_or_beneath(const std::string &path, const std::string &dir) {
-    return path == dir || (path.starts_with(dir) && path[dir.size()] == '/');
-}
 
 // The spellings of the base directory an output may hold: as configured and
 // as the kernel names it (through no symbolic link).
@@ -34,7 +31,7 @@ bool relocated(const std::string &base_dir) {
     std::error_code error;
     std::string cwd = std::filesystem::current_path(error).string();
     for (const auto &dir : checkout_spellings(base_dir))
-        if (!error && at_or_beneath(cwd, dir))
+        if (!error && path_within(cwd, dir))
             return true;
     return false;
 }

@@ -43,13 +43,6 @@ bool is_absent(int err) {
     return err == ENOENT || err == ENOTDIR;
 }
 
-// Whether clean absolute `path` is `dir` or beneath it.
-bool within(std::string_view path, std::string_view dir) {
-    if (dir == "/")
-        return true;
-    return path.starts_with(dir) && (path.size() == dir.size() || path[dir.size()] == '/');
-}
-
 std::vector<std::string_view> components(std::string_view path) {
     std::vector<std::string_view> parts;
     for (size_t start = 0; start < path.size();) {
@@ -491,12 +484,13 @@ class Matcher {
 
 std::string keyed_path(const std::string &path, const PathKeying &keying) {
     const std::string &cwd = keying.cwd;
-    if (within(path, cwd)) {
+    if (path_within(path, cwd)) {
         if (path.size() == cwd.size())
             return ".";
         return path.substr(cwd == "/" ? 1 : cwd.size() + 1);
     }
-    if (keying.base_dir && within(path, *keying.base_dir) && within(cwd, *keying.base_dir))
+    if (keying.base_dir && path_within(path, *keying.base_dir) &&
+        path_within(cwd, *keying.base_dir))
         return relative_to(path, cwd);
     return path;
 }

@@ -1,6 +1,7 @@
 #include "key/traced_inputs.hpp"
 
 #include "key/key_record.hpp"
+#include "util/fs.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -20,15 +21,8 @@ constexpr int trace_rules_version = 1;
 
 using Call = exec::TraceEvent::Call;
 
-bool at_or_beneath(std::string_view path, std::string_view dir) {
-    if (dir == "/")
-        return true;
-    return path.substr(0, dir.size()) == dir &&
-           (path.size() == dir.size() || path[dir.size()] == '/');
-}
-
 bool strictly_beneath(std::string_view path, std::string_view dir) {
-    return path != dir && at_or_beneath(path, dir);
+    return path != dir && path_within(path, dir);
 }
 
 std::string parent_of(const std::string &path) {
@@ -105,9 +99,9 @@ class Scope {
     // what the user said to leave out.
     bool skipped(const std::string &path) const {
         for (const char *system : {"/proc", "/sys", "/dev"})
-            if (at_or_beneath(path, system))
+            if (path_within(path, system))
                 return true;
-        if (!scope_.store_dir.empty() && at_or_beneath(path, scope_.store_dir))
+        if (!scope_.store_dir.empty() && path_within(path, scope_.store_dir))
             return true;
         auto parts = path_components(path);
         return std::any_of(ignore_.begin(), ignore_.end(),
@@ -117,7 +111,7 @@ class Scope {
     // mkdir -p asks for every directory on its way (EEXIST): those that held
     // the working directory all along were not made by CMD.
     bool holds_cwd(const std::string &path) const {
-        return at_or_beneath(scope_.cwd, path) || at_or_beneath(cwd_, path);
+        return path_within(scope_.cwd, path) || path_within(cwd_, path);
     }
 
     // `path` relative to the working directory, when its physical form is

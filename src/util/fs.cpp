@@ -131,6 +131,12 @@ void remove_tree(const std::string &path) {
     std::filesystem::remove_all(path, ignored);
 }
 
+bool path_within(std::string_view path, std::string_view dir) {
+    if (dir == "/")
+        return true;
+    return path.starts_with(dir) && (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
 const char *special_file_name(mode_t mode, const char *otherwise) {
     if (S_ISFIFO(mode))
         return "a FIFO";

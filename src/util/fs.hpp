@@ -4,6 +4,7 @@
 #include "util/fd.hpp"
 
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -59,6 +60,10 @@ int directory_entries_at(int fd, std::vector<std::string> &names);
 
 // rm -rf that reports nothing: for replacing outputs and cleaning up.
 void remove_tree(const std::string &path);
+
+// Whether clean absolute `path` is `dir` or beneath it, by its spelling
+// (no link is resolved); everything is beneath "/".
+bool path_within(std::string_view path, std::string_view dir);
 
 // "a FIFO", "a socket", "a character device" or "a block device" for those
 // types of file (none has a content to hash), `otherwise` for any other.
