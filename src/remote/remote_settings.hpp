@@ -21,6 +21,7 @@ struct RemoteSettings {
     int64_t connect_timeout_ms = 250;      // per connection attempt
     int64_t timeout_ms = 10'000;           // per request, reset whenever bytes move
     bool compress = false;                 // zstd on the wire where the server allows it
+    std::string redis_prefix = "fleche:";  // Redis keys are <prefix>ac:<hex>, <prefix>cas:<hex>
 };
 
 } // namespace fleche::remote
