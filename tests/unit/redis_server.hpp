@@ -60,8 +60,8 @@ class RedisServer {
         ::kill(pid_, SIGKILL);
         pid_t pid = pid_;
         pid_ = 0;
-        // Daemonized, it is not our child: init reaps it.
-        wait_until([&] { return ::kill(pid, 0) != 0; });
+        // Daemonized, it is not our child: dead once a zombie, whenever init reaps it.
+        wait_until([&] { return !running(pid); });
     }
 
     // redis-cli's output (--raw) for a command run against this server.
@@ -100,6 +100,15 @@ class RedisServer {
             ::nanosleep(&pause, nullptr);
         }
         return false;
+    }
+
+    static bool running(pid_t pid) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        if (!std::getline(stat, line))
+            return false;
+        size_t paren = line.rfind(')');
+        return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
     }
 
     // Any RESP reply to PING (+PONG, or -NOAUTH with a password) means it listens.
