@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A real redis-server for end-to-end cases, after lib.sh:
 #     source "$(dirname "${BASH_SOURCE[0]}")/lib_redis.sh"
 #     case_x() { redis_start "$AUX/redis"; ... "redis://127.0.0.1:$REDIS_PORT" ...; }
