@@ -49,10 +49,11 @@ redis_stop() {
     pid=$(<"$REDIS_PIDFILE")
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$REDIS_PIDFILE"
-    # Daemonized, it is not our child: wait until the port refuses.
+    # Daemonized, it is not our child: wait until the port refuses
+    # connections (its threads may hold the socket after it is a zombie).
     local i
     for ((i = 0; i < 1000; i++)); do
-        redis-cli -p "$REDIS_PORT" PING >/dev/null 2>&1 || return 0
+        (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null || return 0
         sleep 0.01
     done
 }

@@ -60,8 +60,9 @@ class RedisServer {
         ::kill(pid_, SIGKILL);
         pid_t pid = pid_;
         pid_ = 0;
-        // Daemonized, it is not our child: dead once a zombie, whenever init reaps it.
-        wait_until([&] { return !running(pid); });
+        // Daemonized, it is not our child: dead once a zombie, whenever init
+        // reaps it; its threads may hold the listening socket a little longer.
+        wait_until([&] { return !running(pid) && !answers(true); });
     }
 
     // redis-cli's output (--raw) for a command run against this server.
@@ -111,18 +112,19 @@ class RedisServer {
         return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
     }
 
-    // Any RESP reply to PING (+PONG, or -NOAUTH with a password) means it listens.
-    bool answers() const {
+    // Any RESP reply to PING (+PONG, or -NOAUTH with a password) means it
+    // is ready; `accepted_only` asks whether it still accepts connections.
+    bool answers(bool accepted_only = false) const {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = htons(static_cast<uint16_t>(port_));
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bool ok = false;
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 &&
-            ::write(fd, "PING\r\n", 6) == 6) {
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+        if (ok && !accepted_only) {
             char c = 0;
-            ok = ::read(fd, &c, 1) == 1 && (c == '+' || c == '-');
+            ok =
+                ::write(fd, "PING\r\n", 6) == 6 && ::read(fd, &c, 1) == 1 && (c == '+' || c == '-');
         }
         ::close(fd);
         return ok;

@@ -195,7 +195,7 @@ TEST_CASE("redis transport: a refused connection is unavailable at once") {
     Reply r = t->head("ac/" + redis_test_hex);
     CHECK(r.status == Status::unavailable);
     CHECK(redis_test_ms_since(start) < 500);
-    CHECK(r.detail.find("connect") != std::string::npos);
+    CHECK_MESSAGE(r.detail.find("connect") != std::string::npos, r.detail);
 }
 
 TEST_CASE(
