@@ -14,12 +14,15 @@ log() { printf 'setup: %s\n' "$*"; }
 # builds a C project with make and cmake, links a static binary (libc6-dev's libc.a, from
 # build-essential) and an ASan one (gcc's libasan), named here so that none goes missing. Never
 # libboost-all-dev: it pulls in hundreds of packages, and fleche only needs the Boost 1.81
-# headers.
+# headers. The remote cache's tests start real servers of their own on 127.0.0.1 (nginx with
+# its WebDAV PUT, redis-server; Debian's post-install cannot start them here: no systemd),
+# check the ActionResult with `protoc --decode_raw`, and make TLS certificates with openssl.
 packages=(
     build-essential cmake g++ make libc6-dev
     libcli11-dev libboost1.81-dev libsqlite3-dev libssl-dev libtomlplusplus-dev
     doctest-dev libzstd-dev
     sqlite3 bash-completion zsh fish jq time strace python3 binutils
+    nginx redis-server protobuf-compiler openssl
 )
 # The format check runs once the tree is reformatted (see scripts/test.sh).
 [[ -f .ci/format-enforced ]] && packages+=(clang-format)

@@ -99,7 +99,7 @@ constexpr Known known[] = {
     {"run", run_command},     {"digest", digest_command}, {"has", has_command},
     {"gc", gc_command},       {"verify", verify_command}, {"query", query_command},
     {"show", show_command},   {"rm", rm_command},         {"explain", explain_command},
-    {"stats", stats_command}, {"config", config_command},
+    {"stats", stats_command}, {"config", config_command}, {"remote", remote_command},
 };
 
 } // namespace

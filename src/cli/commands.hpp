@@ -63,6 +63,7 @@ Subcommand rm_command(const CommandWords &command);
 Subcommand explain_command(const CommandWords &command);
 Subcommand stats_command(const CommandWords &command);
 Subcommand config_command(const CommandWords &command);
+Subcommand remote_command(const CommandWords &command);
 
 // Parses the command line, runs the chosen subcommand (help and --version
 // included) and returns the exit status; usage errors are said here.

@@ -11,6 +11,7 @@
 #include "engine/lookup.hpp"
 #include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
+#include "remote/remote_cache.hpp"
 #include "store/counters.hpp"
 #include "store/key_prefix.hpp"
 #include "store/local_storage.hpp"
@@ -59,6 +60,30 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
         std::printf("  no difference in the key record (a different key format?)\n");
     for (const auto &difference : closest->differences)
         std::printf("  %s\n", printable(difference).c_str()); // names and paths as stored
+}
+
+// What the remote cache says of a local miss: true when run would fetch and
+// replay an entry from it.
+bool remote_has(const RunOptions &options, store::Store &store, const PreparedKey &key) {
+    remote::RemoteCache remote(*options.remote, store, false);
+    std::optional<bool> there = remote.has(key.key);
+    std::string server = remote.describe();
+    if (!there) {
+        std::printf("  the remote cache %s could not be asked (fleche remote check says why)\n",
+                    server.c_str());
+        return false;
+    }
+    if (key.record.trace) { // ac/<K1> holds path sets; which one matches is known after fetching
+        std::printf(*there ? "  the remote cache %s has path sets of this command: run fetches "
+                             "them and replays the entry of the one that matches, if any\n"
+                           : "  the remote cache %s has no path set of this command either\n",
+                    server.c_str());
+        return false;
+    }
+    std::printf(*there ? "  only the remote cache %s has it: run would fetch and replay it\n"
+                       : "  the remote cache %s has no entry of it either\n",
+                server.c_str());
+    return *there;
 }
 
 int explain(RunOptions &options) {
@@ -121,6 +146,9 @@ int explain(RunOptions &options) {
         lookup.miss_reason = obstacle;
     }
     std::printf("miss %s: %s\n%s", short_key.c_str(), lookup.miss_reason.c_str(), tried.c_str());
+    if (options.remote && (lookup.miss_reason == nothing_stored || key.record.trace))
+        if (remote_has(options, store, key))
+            return 0;
     if (lookup.miss_reason == nothing_stored)
         print_closest(index, key, name);
     return 1;
@@ -145,6 +173,7 @@ Subcommand explain_command(const CommandWords &command) {
                    }};
     add_key_options(sub.options, *options);
     add_run_options(sub.options, *options);
+    add_remote_option(sub.options, *options);
     return sub;
 }
 

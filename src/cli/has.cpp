@@ -7,6 +7,7 @@
 #include "engine/lookup.hpp"
 #include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
+#include "remote/remote_cache.hpp"
 #include "store/local_storage.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -57,6 +58,11 @@ int has(RunOptions &options, const config::Config &config) {
     } else {
         lookup = find_entry(storage, key, options.cache_failures);
     }
+    if (!lookup.entry && lookup.damage.empty() && !key.record.trace && options.remote) {
+        // run would fetch it (of a traced key, only fetching the path sets would tell)
+        remote::RemoteCache remote(*options.remote, store, false);
+        return remote.has(key.key).value_or(false) ? 0 : 1;
+    }
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)
         return 1; // run would not replay it
     return replay_obstacle(store.blobs(), *lookup.entry).empty() ? 0 : 1;
@@ -78,6 +84,7 @@ Subcommand has_command(const CommandWords &command) {
                    }};
     add_key_options(sub.options, *options);
     add_ttl_option(sub.options, *options);
+    add_remote_option(sub.options, *options);
     return sub;
 }
 

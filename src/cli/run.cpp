@@ -27,6 +27,7 @@ Subcommand run_command(const CommandWords &command) {
                    }};
     add_key_options(sub.options, *options);
     add_run_options(sub.options, *options);
+    add_remote_option(sub.options, *options);
     sub.options.push_back({.names = engine::background_refresh_option, // see expiry.hpp
                            .help = "",
                            .target = refresh_of.get(),

@@ -63,6 +63,12 @@ void add_ttl_option(std::vector<Option> &table, RunOptions &options) {
                      .type_name = "DURATION"});
 }
 
+void add_remote_option(std::vector<Option> &table, RunOptions &options) {
+    table.push_back({.names = "--no-remote",
+                     .help = "Leave the remote cache ([remote] url, FLECHE_REMOTE) alone",
+                     .target = &options.no_remote});
+}
+
 void add_run_options(std::vector<Option> &table, RunOptions &options) {
     table.push_back({.names = "--refresh",
                      .help = "Run CMD and replace the stored result",

@@ -16,6 +16,8 @@ using engine::RunOptions;
 void add_key_options(std::vector<Option> &table, RunOptions &options);
 // --ttl (run, explain and has)
 void add_ttl_option(std::vector<Option> &table, RunOptions &options);
+// --no-remote, for the commands that consult the remote cache (run, has, explain).
+void add_remote_option(std::vector<Option> &table, RunOptions &options);
 // --refresh --no-store -v --tag --name --ttl --stale (run and explain)
 void add_run_options(std::vector<Option> &table, RunOptions &options);
 

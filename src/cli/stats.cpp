@@ -70,6 +70,26 @@ void print_total(const store::Counters &c, const Holdings &h, const BlobSizes &b
     line("time saved", format_duration(c.saved_ns));
 }
 
+// Only once a remote cache was met: a store without one prints what it did.
+void print_remote(const store::RemoteCounters &r) {
+    if (!r.any())
+        return;
+    std::printf("%-12s %lld hits, %lld misses, %lld errors, %lld timeouts, %lld uploads; "
+                "%s down, %s up\n",
+                "remote", (long long)r.hits, (long long)r.misses, (long long)r.errors,
+                (long long)r.timeouts, (long long)r.uploads,
+                format_size(uint64_t(r.bytes_down)).c_str(),
+                format_size(uint64_t(r.bytes_up)).c_str());
+}
+
+void write_remote_json(JsonWriter &json, const store::RemoteCounters &r) {
+    json.key("remote").begin_object();
+    json.key("hits").value(r.hits).key("misses").value(r.misses).key("errors").value(r.errors);
+    json.key("timeouts").value(r.timeouts).key("uploads").value(r.uploads);
+    json.key("bytes_down").value(r.bytes_down).key("bytes_up").value(r.bytes_up);
+    json.end_object();
+}
+
 void print_by_name(const std::vector<store::Counters> &rows,
                    std::map<std::string, Holdings> &held) {
     std::printf("%-20s %8s %8s %8s %8s %8s %8s %8s %10s\n", "NAME", "HITS", "MISSES", "STORED",
@@ -129,6 +149,7 @@ int stats(const StatsOptions &options) {
         } else {
             write_counters_json(json, rows.at(0), held[""]);
             json.key("logical_size").value(blobs.logical).key("disk_size").value(blobs.disk);
+            write_remote_json(json, store::read_remote_counters(index));
         }
         json.end_object();
         write_all(STDOUT_FILENO, json.str());
@@ -136,6 +157,7 @@ int stats(const StatsOptions &options) {
         print_by_name(rows, held);
     } else {
         print_total(rows.at(0), held[""], blobs);
+        print_remote(store::read_remote_counters(index));
     }
     return 0;
 }
@@ -152,7 +174,7 @@ Subcommand stats_command(const CommandWords &) {
                          .type_name = "name"},
                         {.names = "--json", .help = "Print one JSON object", .target = &o->json},
                         {.names = "--zero",
-                         .help = "Reset the counters (hits, misses, stored, errors, time saved)",
+                         .help = "Reset the counters (hits, misses, stored, errors, time saved, remote)",
                          .target = &o->zero}},
             .action = [o] { return stats(*o); }};
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fnmatch.h>
 #include <set>
+#include <tuple>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,8 +86,19 @@ Config::Config() {
     settings_["run.trace_ignore"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.tool"] = {std::string("content"), "content", "default"};
     for (const char *name : {"run.cache_failures", "run.trace", "run.env_all", "run.disable",
-                             "run.refresh", "run.readonly"})
+                             "run.refresh", "run.readonly", "remote.read_only", "remote.compression"})
         settings_[name] = {false, "false", "default"};
+    settings_["remote.headers"] = {std::vector<std::string>{}, "", "default"};
+    for (auto [name, variable] : {std::pair{"remote.token_env", "FLECHE_REMOTE_TOKEN"},
+                                  {"remote.password_env", "FLECHE_REMOTE_PASSWORD"},
+                                  {"remote.signing_key_env", "FLECHE_REMOTE_SIGNING_KEY"},
+                                  {"remote.prefix", "fleche:"}})
+        settings_[name] = {std::string(variable), variable, "default"};
+    for (auto [name, text, ns] : {std::tuple{"remote.connect_timeout", "250ms", 250'000'000LL},
+                                  {"remote.timeout", "10s", 10'000'000'000LL},
+                                  {"remote.upload_timeout", "60s", 60'000'000'000LL},
+                                  {"remote.cooldown", "60s", 60'000'000'000LL}})
+        settings_[name] = {int64_t(ns), text, "default"};
 }
 
 const Setting &Config::get(std::string_view name) const {
@@ -171,6 +183,24 @@ bool Config::refresh() const {
 bool Config::readonly() const {
     return flag("run.readonly");
 }
+std::optional<std::string> Config::text(std::string_view name) const {
+    if (auto *text = std::get_if<std::string>(&get(name).value))
+        return *text;
+    return std::nullopt;
+}
+std::vector<std::string> Config::texts(std::string_view name) const {
+    return std::get<std::vector<std::string>>(get(name).value);
+}
+int64_t Config::duration_ns(std::string_view name) const {
+    return *number(name);
+}
+bool Config::remote_read_only() const {
+    return flag("remote.read_only") || readonly();
+}
+bool Config::remote_compression() const {
+    return flag("remote.compression");
+}
+
 std::optional<std::string> Config::tags() const {
     if (auto *text = std::get_if<std::string>(&get("run.tags").value))
         return *text;
@@ -224,12 +254,14 @@ Config load(const std::string &cwd, const Environment &environment) {
 Config load() {
     char buffer[4096];
     std::string cwd = ::getcwd(buffer, sizeof buffer) ? buffer : "/";
-    return load(cwd, [](const char *name) -> std::optional<std::string> {
-        const char *value = std::getenv(name);
-        if (!value || !*value)
-            return std::nullopt;
-        return std::string(value);
-    });
+    return load(cwd, process_variable);
+}
+
+std::optional<std::string> process_variable(const char *name) {
+    const char *value = std::getenv(name);
+    if (!value || !*value)
+        return std::nullopt;
+    return std::string(value);
 }
 
 } // namespace fleche::config

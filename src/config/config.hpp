@@ -60,6 +60,13 @@ class Config {
     bool refresh() const;
     bool readonly() const;
     std::optional<std::string> tags() const; // FLECHE_TAGS as written
+    // [remote], read by remote/remote_config.cpp: a text or path key (unset:
+    // nullopt), a list key, a duration key (all have defaults).
+    std::optional<std::string> text(std::string_view name) const;
+    std::vector<std::string> texts(std::string_view name) const;
+    int64_t duration_ns(std::string_view name) const;
+    bool remote_read_only() const; // FLECHE_READONLY implies it
+    bool remote_compression() const;
 
     std::vector<Rule> rules;        // closest file first, then in file order
     std::vector<std::string> files; // the files read, lowest precedence first
@@ -82,6 +89,8 @@ using Environment = std::function<std::optional<std::string>(const char *name)>;
 Config load(const std::string &cwd, const Environment &environment);
 // The same for this process: getcwd() and getenv().
 Config load();
+// This process's variables as an Environment: getenv(), nullopt when empty.
+std::optional<std::string> process_variable(const char *name);
 
 // One file's settings and rules, checked against the key table.
 struct FileLayer {

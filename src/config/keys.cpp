@@ -1,6 +1,7 @@
 #include "config/keys.hpp"
 
 #include "key/tool.hpp"
+#include "remote/remote_url.hpp"
 #include "util/error.hpp"
 #include "util/json.hpp"
 #include "util/units.hpp"
@@ -47,6 +48,36 @@ const KeyInfo settings_table[] = {
     {"run.readonly", Type::boolean, "FLECHE_READONLY",
      "replay hits only; never create or write the store", false},
     {"run.tags", Type::text, "FLECHE_TAGS", "tags for stored entries, like --tag", false},
+    {"remote.url", Type::url, "FLECHE_REMOTE",
+     "a shared cache: http(s)://HOST/PATH (Bazel HTTP cache) or redis(s)://HOST[:PORT][/DB]"},
+    {"remote.read_only", Type::boolean, "FLECHE_REMOTE_READONLY",
+     "fetch from the remote cache, never upload to it (FLECHE_READONLY implies it)"},
+    {"remote.token_env", Type::text, nullptr,
+     "the variable that holds a bearer token for the remote cache"},
+    {"remote.user", Type::text, "FLECHE_REMOTE_USER",
+     "the user for basic auth (or Redis AUTH), instead of the URL's"},
+    {"remote.password_env", Type::text, nullptr,
+     "the variable that holds the password for basic auth (or Redis AUTH)"},
+    {"remote.headers", Type::texts, nullptr,
+     "extra HTTP headers, \"Name: value\"; a value \"env:VAR\" is read from VAR"},
+    {"remote.tls_ca", Type::path, nullptr,
+     "CA certificates for https:// and rediss://: a hashed directory or a file"},
+    {"remote.tls_cert", Type::path, nullptr, "client certificate (PEM) for mutual TLS"},
+    {"remote.tls_key", Type::path, nullptr, "client key (PEM) for mutual TLS"},
+    {"remote.connect_timeout", Type::duration, nullptr,
+     "how long one connection attempt may take"},
+    {"remote.timeout", Type::duration, nullptr,
+     "how long a request may go without moving a byte"},
+    {"remote.upload_timeout", Type::duration, nullptr,
+     "how long uploading one result may take in all"},
+    {"remote.cooldown", Type::duration, nullptr,
+     "after the remote failed, every fleche skips it this long"},
+    {"remote.signing_key_env", Type::text, nullptr,
+     "the variable that holds the key that signs and checks remote entries (HMAC-SHA256)"},
+    {"remote.signing_key_file", Type::path, nullptr,
+     "a file (mode 600) holding that key, when the variable is unset"},
+    {"remote.compression", Type::boolean, nullptr, "zstd on the wire where the server allows it"},
+    {"remote.prefix", Type::text, nullptr, "the prefix of Redis keys"},
 };
 
 const KeyInfo rule_table[] = {
@@ -115,6 +146,8 @@ std::string allowed_values(Type type) {
         return "\"content\", \"mtime\", \"version:CMD ARGS\" or \"string:TEXT\"";
     case Type::umask:
         return "an octal umask as a string, such as \"002\" or \"0027\"";
+    case Type::url:
+        return "a URL, such as \"https://cache.example.com/fleche\" or \"redis://host:6379/0\"";
     }
     return "";
 }
@@ -140,6 +173,10 @@ Value parse_text(const KeyInfo &key, const std::string &text, const std::string 
         return text;
     case Type::text:
     case Type::path:
+        return text;
+    case Type::url:
+        if (text != "off")
+            remote::parse_remote_url(text); // validates, never printing the password
         return text;
     case Type::umask: {
         bool octal = !text.empty() && text.size() <= 4 &&
@@ -177,6 +214,8 @@ std::string format_value(const KeyInfo &key, const Setting &setting) {
     }
     if (key.type == Type::integer)
         return std::to_string(std::get<int64_t>(value));
+    if (key.type == Type::url) // never the userinfo's password
+        return quoted(remote::redact_remote_url(setting.text));
     return quoted(setting.text); // sizes and durations as written
 }
 
@@ -186,6 +225,8 @@ std::string json_value(const KeyInfo &key, const Setting &setting) {
         return "null";
     if (auto *list = std::get_if<std::vector<std::string>>(&value))
         return json_strings(*list);
+    if (key.type == Type::url)
+        return json_quote(remote::redact_remote_url(setting.text));
     if (auto *text = std::get_if<std::string>(&value))
         return json_quote(*text);
     if (key.type == Type::duration) {

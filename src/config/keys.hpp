@@ -25,6 +25,7 @@ enum class Type {
     duration, // "90s", "7d" or seconds (util/units.hpp), kept in ns
     tool,     // "content" | "mtime" | "version:CMD ARGS" | "string:TEXT"
     umask,    // an octal mask as a string ("002"), kept as its number
+    url,      // a remote cache's URL (remote/remote_url.hpp), printed without its password
 };
 
 struct KeyInfo {

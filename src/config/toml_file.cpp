@@ -56,7 +56,7 @@ class FileReader {
     }
 
     [[noreturn]] void unknown(const toml::key &key, const std::string &name,
-                              std::span<const KeyInfo> allowed, const char *section) {
+                              std::span<const KeyInfo> allowed, const std::string &section) {
         std::string list;
         std::string prefix = name.substr(0, name.find('.') + 1);
         for (const auto &k : allowed)
@@ -73,7 +73,7 @@ class FileReader {
             if (!node.is_boolean())
                 throw Error(at(node.source()) + ": root must be true or false");
             layer.root = node.as_boolean()->get();
-        } else if ((name == "store" || name == "run") && node.is_table()) {
+        } else if ((name == "store" || name == "run" || name == "remote") && node.is_table()) {
             for (auto &&[sub, value] : *node.as_table())
                 setting(layer, name + "." + std::string(sub.str()), sub, value);
         } else if (name == "rule" && node.is_array_of_tables()) {
@@ -81,7 +81,7 @@ class FileReader {
                 layer.rules.push_back(rule(*element.as_table()));
         } else {
             throw Error(at(key.source()) + ": unknown key '" + name +
-                        "'; allowed at the top: root, [store], [run], [[rule]]");
+                        "'; allowed at the top: root, [store], [run], [remote], [[rule]]");
         }
     }
 
@@ -89,7 +89,7 @@ class FileReader {
                  toml::node &node) {
         const KeyInfo *info = find_key(setting_keys(), name);
         if (!info || !info->in_files)
-            unknown(key, name, setting_keys(), name.starts_with("store.") ? "[store]" : "[run]");
+            unknown(key, name, setting_keys(), "[" + name.substr(0, name.find('.')) + "]");
         layer.settings.emplace_back(name, parse(*info, node));
     }
 
@@ -206,7 +206,8 @@ class FileReader {
 
     static bool scalar_text(Type type) {
         return type == Type::text || type == Type::path || type == Type::size ||
-               type == Type::duration || type == Type::tool || type == Type::umask;
+               type == Type::duration || type == Type::tool || type == Type::umask ||
+               type == Type::url;
     }
 
     static std::string type_name(toml::node_type type) {

@@ -191,6 +191,13 @@ void configure(RunOptions &options, const config::Config &config) {
     if (!first.tool)
         inv.tool_identity = config.tool();
     apply_scalars(options, config, first);
+    if (!options.no_remote) {
+        try {
+            options.remote = remote::remote_config(config, config::process_variable);
+        } catch (const Error &e) {
+            warn(std::string(e.what()) + "; running without the remote cache");
+        }
+    }
 }
 
 } // namespace fleche::engine

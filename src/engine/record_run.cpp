@@ -152,13 +152,15 @@ Refusal traced_refusal(const PreparedKey &key, const exec::RunResult &result,
 // K1's list gets the new path set first, after the entry it names is stored:
 // a list that names a missing entry would only cost a miss, but an entry
 // that no list names is never replayed (until gc takes it).
-void put_path_set(store::Store &store, const PreparedKey &key, const TracedResult &traced) {
+store::PathSetList put_path_set(store::Store &store, const PreparedKey &key,
+                                const TracedResult &traced) {
     test_hook("path-sets-begin");
     store::LocalStorage storage(store);
     store::PathSetList list = storage.get_path_sets(key.key).value_or(store::PathSetList{});
     list.key = key.key;
     store::prepend_path_set(list, {traced.path_set, traced.entry_key});
     storage.put_path_sets(list);
+    return list;
 }
 
 void trim_store_if_due(const store::Store &store, const store::Entry &entry,
@@ -193,7 +195,8 @@ bool keep_to_checkout(const std::string &output, const PreparedKey &key, const R
 }
 
 void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
-                  const exec::RunResult &result, const RunOptions &options, TracedResult *traced) {
+                  const exec::RunResult &result, const RunOptions &options, TracedResult *traced,
+                  remote::RemoteCache *remote) {
     store::StoringGuard storing(store); // gc spares our blobs until the entry names them
     log.finish();
     if (!log.usable())
@@ -221,9 +224,12 @@ void store_result(store::Store &store, LogCapture &log, const PreparedKey &key,
     for (const auto &output : entry.outputs)
         entry.outputs_size += output.size;
     store::LocalStorage(store).put_entry(entry); // the entry file, then the index row
+    std::optional<store::PathSetList> list;
     if (traced)
-        put_path_set(store, key, *traced);
+        list = put_path_set(store, key, *traced);
     test_hook("stored");
+    if (remote)
+        remote->upload(entry, list ? &*list : nullptr);
     if (store::Index *index = store.try_index()) {
         try {
             store::HitLog(store.dir()).fold(*index); // we write the index anyway
@@ -281,7 +287,7 @@ std::jthread open_index_meanwhile(store::Store &store) {
 } // namespace
 
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
-                   StoreHasher &hashing) {
+                   StoreHasher &hashing, remote::RemoteCache *remote) {
     LogCapture log(store ? &store->blobs() : nullptr);
     int stdin_fd = key.stdin_copy ? key.stdin_copy.get() : -1;
     std::jthread opener = store ? open_index_meanwhile(*store) : std::jthread();
@@ -310,7 +316,7 @@ int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &opti
         return result.status();
     }
     try {
-        store_result(*store, log, key, result, options, trace ? &traced : nullptr);
+        store_result(*store, log, key, result, options, trace ? &traced : nullptr, remote);
     } catch (const std::exception &e) {
         warn(std::string("cannot store the result: ") + e.what());
         count_miss(*store, key, options, true);

@@ -4,6 +4,7 @@
 
 #include "engine/prepared_key.hpp"
 #include "engine/run_options.hpp"
+#include "remote/remote_cache.hpp"
 #include "store/store.hpp"
 
 namespace fleche::engine {
@@ -15,7 +16,8 @@ namespace fleche::engine {
 // `hashing` checks the inputs again after the run, and hashes what a traced
 // run looked at (key/traced_inputs.hpp, key/path_set.hpp): a traced run is
 // stored under its K2, its path set put first in K1's list.
+// A stored result goes on to `remote` (remote_cache.hpp) when there is one.
 int run_and_record(store::Store *store, PreparedKey &key, const RunOptions &options,
-                   StoreHasher &hashing);
+                   StoreHasher &hashing, remote::RemoteCache *remote = nullptr);
 
 } // namespace fleche::engine

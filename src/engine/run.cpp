@@ -10,6 +10,7 @@
 #include "engine/traced_lookup.hpp"
 #include "engine/uncached.hpp"
 #include "exec/spawn.hpp"
+#include "remote/remote_cache.hpp"
 #include "store/counters.hpp"
 #include "store/hit_log.hpp"
 #include "store/key_lock.hpp"
@@ -144,6 +145,46 @@ std::optional<int> try_hit(store::Store &store, const PreparedKey &key, const Ru
     return replay.status;
 }
 
+// Why an entry found on the remote would not be replayed here, or empty.
+std::string remote_refusal(const store::Entry &entry, const RunOptions &options) {
+    if (entry.exit_code != 0 && !options.cache_failures)
+        return "is of a run that exited with " + std::to_string(entry.exit_code) +
+               " (replayed only with --cache-failures)";
+    if (int64_t now = now_ns(); freshness(entry, options, now) == Freshness::expired)
+        return expiry_reason(entry, options, now);
+    return "";
+}
+
+// A local miss, under the key lock: what the remote cache has is fetched
+// into the local store and replayed from there, as any local hit. For a
+// traced key, K1's list comes first (merged into the local one), then the
+// entry of the path set that matches here.
+std::optional<int> try_remote(store::Store &store, const PreparedKey &key,
+                              const RunOptions &options, Lookups &seen, StoreHasher &hashing,
+                              remote::RemoteCache &remote) {
+    std::string why;
+    auto accept = [&](const store::Entry &entry) { return remote_refusal(entry, options); };
+    bool fetched = false;
+    if (!options.invocation.trace) {
+        fetched = remote.fetch_entry(key.key, accept, why);
+    } else {
+        store::LocalStorage storage(store);
+        remote.fetch_path_sets(key.key, why);
+        PathSetMatch match =
+            match_path_sets(storage, key, path_keying(options.invocation), hashing.hasher());
+        if (!match.entry_key)
+            why = match.miss_reason;
+        else
+            fetched = storage.has_entry(*match.entry_key) ||
+                      remote.fetch_entry(*match.entry_key, accept, why);
+    }
+    if (!fetched) {
+        seen.miss_reason += "; remote: " + why;
+        return std::nullopt;
+    }
+    return try_hit(store, key, options, seen, hashing);
+}
+
 // Nothing can be stored without the lock (a read-only store, say): the caller
 // then runs CMD uncached.
 std::optional<store::KeyLock> lock_key(store::Store &store, const PreparedKey &key) {
@@ -172,7 +213,8 @@ bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &opti
 // when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
                                   const RunOptions &options, std::optional<store::KeyLock> &lock,
-                                  StoreHasher &hashing) {
+                                  StoreHasher &hashing,
+                                  std::optional<remote::RemoteCache> &remote) {
     Lookups seen;
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, seen, hashing))
@@ -193,6 +235,12 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, seen, hashing))
             return status;
+    if (options.remote) {
+        remote.emplace(*options.remote, *store, options.verbose);
+        if (!options.refresh && !(lock->waited() && lock->last_run_finished()))
+            if (auto status = try_remote(*store, key, options, seen, hashing, *remote))
+                return status;
+    }
     std::string reason = seen.miss_reason;
     if (options.verbose && reason == nothing_stored)
         if (store::Index *index = store->try_index())
@@ -240,16 +288,23 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
     if (options.verbose && options.no_store)
         say("miss " + key.short_key() + ": --no-store");
     std::optional<store::KeyLock> lock;
+    // Made on a local miss only; it connects on its first request.
+    std::optional<remote::RemoteCache> remote;
     if (store) {
         try {
-            if (auto status = replay_or_lock(store, key, options, lock, hashing))
+            if (auto status = replay_or_lock(store, key, options, lock, hashing, remote)) {
+                if (remote)
+                    remote->count(key.key);
                 return *status;
+            }
         } catch (const Error &e) {
             warn(std::string(e.what()) + "; running without the cache");
             store = nullptr;
         }
     }
-    int status = run_and_record(store, key, options, hashing);
+    int status = run_and_record(store, key, options, hashing, remote ? &*remote : nullptr);
+    if (remote)
+        remote->count(key.key);
     if (lock)
         lock->run_finished();
     return status;

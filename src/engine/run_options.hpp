@@ -4,6 +4,7 @@
 #pragma once
 
 #include "key/invocation.hpp"
+#include "remote/remote_config.hpp"
 #include "store/limits.hpp"
 
 #include <cstdint>
@@ -26,6 +27,8 @@ struct RunOptions {
     std::optional<int64_t> stale_ns; // an older entry is replayed and refreshed
     store::Limits limits;            // when a storing run starts gc
     bool readonly = false;           // FLECHE_READONLY: replay hits, never write the store
+    bool no_remote = false;          // --no-remote: this invocation leaves the remote cache alone
+    std::optional<remote::RemoteConfig> remote; // [remote], unless --no-remote
 };
 
 } // namespace fleche::engine

@@ -51,8 +51,37 @@ std::vector<Counters> read_counters(Index &index, bool by_name) {
     return rows;
 }
 
+void try_bump_remote_counters(Index &index, const std::string &key,
+                              const RemoteCounters &d) noexcept {
+    try {
+        Statement upsert(index.database(),
+                         "INSERT INTO remote_counters(shard, hits, misses, errors, timeouts, "
+                         "bytes_down, bytes_up, uploads) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                         "ON CONFLICT(shard) DO UPDATE SET hits = hits + ?2, misses = misses + ?3, "
+                         "errors = errors + ?4, timeouts = timeouts + ?5, "
+                         "bytes_down = bytes_down + ?6, bytes_up = bytes_up + ?7, "
+                         "uploads = uploads + ?8");
+        upsert.bind(1, shard_of(key)).bind(2, d.hits).bind(3, d.misses).bind(4, d.errors);
+        upsert.bind(5, d.timeouts).bind(6, d.bytes_down).bind(7, d.bytes_up).bind(8, d.uploads);
+        upsert.run();
+    } catch (const std::exception &) {
+    }
+}
+
+RemoteCounters read_remote_counters(Index &index) {
+    Statement query(index.database(),
+                    "SELECT total(hits), total(misses), total(errors), total(timeouts), "
+                    "total(bytes_down), total(bytes_up), total(uploads) FROM remote_counters");
+    RemoteCounters c;
+    if (query.step())
+        c = {query.integer(0), query.integer(1), query.integer(2), query.integer(3),
+             query.integer(4), query.integer(5), query.integer(6)};
+    return c;
+}
+
 void reset_counters(Index &index) {
     index.database().exec("DELETE FROM counters");
+    index.database().exec("DELETE FROM remote_counters");
     test_hook("counters-reset");
 }
 

@@ -40,6 +40,20 @@ std::vector<Counters> read_counters(Index &index, bool by_name);
 
 void reset_counters(Index &index);
 
+// What the remote cache did (remote/remote_cache.hpp), all processes
+// together: `fleche stats` shows it.
+struct RemoteCounters {
+    int64_t hits = 0, misses = 0, errors = 0, timeouts = 0;
+    int64_t bytes_down = 0, bytes_up = 0, uploads = 0;
+    bool any() const {
+        return hits || misses || errors || timeouts || bytes_down || bytes_up || uploads;
+    }
+};
+// Adds `delta` to the shard of `key`; never fails the caller.
+void try_bump_remote_counters(Index &index, const std::string &key,
+                              const RemoteCounters &delta) noexcept;
+RemoteCounters read_remote_counters(Index &index);
+
 // Tags of an entry, sorted by name.
 std::vector<Tag> read_tags(Index &index, const std::string &key);
 // Replaces the tags of an entry (inside the caller's transaction).

@@ -77,16 +77,21 @@ EntryRead EntryFiles::read(const std::string &key) const noexcept {
         return result;
     }
     std::string why;
+    result.entry = decode_entry_of(*bytes, key, why);
+    if (!result.entry)
+        result.damage = "the entry file '" + path + "' is damaged (" + why + ")";
+    return result;
+}
+
+std::optional<Entry> decode_entry_of(std::string_view bytes, const std::string &key,
+                                     std::string &why) noexcept {
     std::string_view first_path_lines;
-    auto entry = decode_entry(*bytes, &why, &first_path_lines);
+    auto entry = decode_entry(bytes, &why, &first_path_lines);
     if (entry)
         why = verified_key_problem(*entry, first_path_lines, key);
-    if (!why.empty()) {
-        result.damage = "the entry file '" + path + "' is damaged (" + why + ")";
-        return result;
-    }
-    result.entry = std::move(entry);
-    return result;
+    if (!why.empty())
+        return std::nullopt;
+    return entry;
 }
 
 void EntryFiles::write(const Entry &entry) const {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace fleche::store {
 
@@ -24,6 +25,13 @@ struct EntryRead {
     std::string damage;         // without one: what is wrong with the file
                                 // (empty: there is no file, a plain miss)
 };
+
+// The bytes of an entry file (entry_file.hpp), verified as the entry of
+// `key`: its checksum, the key inside, and the key against its key record
+// (and first path set, for a traced entry). nullopt with `why` otherwise.
+// Entry files and entries fetched from a remote cache are checked by it.
+std::optional<Entry> decode_entry_of(std::string_view bytes, const std::string &key,
+                                     std::string &why) noexcept;
 
 class EntryFiles {
   public:

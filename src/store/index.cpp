@@ -98,6 +98,21 @@ CREATE INDEX IF NOT EXISTS entries_name_started ON entries(name, started_ns DESC
 DROP INDEX IF EXISTS entries_name;
 )sql";
 
+// Version 4: what the remote cache did (remote/remote_cache.hpp), for
+// `fleche stats`, in 16 shards as the counters.
+const char *const schema_v4 = R"sql(
+CREATE TABLE IF NOT EXISTS remote_counters(
+  shard INTEGER PRIMARY KEY NOT NULL,
+  hits INTEGER NOT NULL DEFAULT 0,
+  misses INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  timeouts INTEGER NOT NULL DEFAULT 0,
+  bytes_down INTEGER NOT NULL DEFAULT 0,
+  bytes_up INTEGER NOT NULL DEFAULT 0,
+  uploads INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
 // A version 2 index knows nothing of the paths of the traced entries it
 // holds (stored by a fleche that traced before version 3): migrated in place
 // it would answer query --input wrongly for them, so it is rebuilt from the
@@ -196,7 +211,8 @@ void Index::check_columns() {
         {"outputs", split_columns(output_columns)},
         {"tags", {"key", "name", "value"}},
         {"counters", {"name", "shard", "hits", "misses", "stored", "errors", "saved_ns"}},
-        {"path_set_paths", split_columns(path_set_path_columns)}};
+        {"path_set_paths", split_columns(path_set_path_columns)},
+        {"remote_counters", split_columns(remote_counter_columns)}};
     // The metadata comes from the connection's cached schema, which may
     // predate the tables that another process just created (a new store
     // opened by many at once): on a miss, a statement that reads the schema
@@ -262,7 +278,11 @@ void Index::prepare_schema() {
             throw IndexDamaged("the index '" + db_.path() + "' has schema version 2, which " +
                                "lacks the paths of the traced entries it holds");
         db_.exec(schema_v3);
-        db_.exec("PRAGMA user_version = 3");
+        version = 3;
+    }
+    if (version == 3) {
+        db_.exec(schema_v4);
+        db_.exec("PRAGMA user_version = 4");
     } else if (version != index_schema_version) {
         throw IndexDamaged("the index '" + db_.path() + "' has an unknown schema version " +
                            std::to_string(version));

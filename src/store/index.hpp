@@ -36,7 +36,7 @@
 
 namespace fleche::store {
 
-inline constexpr int index_schema_version = 3;
+inline constexpr int index_schema_version = 4;
 
 // The file at the index's path is no index this fleche can use (see above):
 // rebuilding it from the entries loses nothing but counters and hit counts.

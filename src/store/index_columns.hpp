@@ -28,6 +28,9 @@ inline constexpr int output_column_count = 8;
 // The paths of a traced entry's path sets (store/entry.hpp), one row per
 // distinct path: what query --input finds traced inputs by.
 inline constexpr const char *path_set_path_columns = "key, path";
+// The remote cache's counters (counters.hpp), one row per shard.
+inline constexpr const char *remote_counter_columns =
+    "shard, hits, misses, errors, timeouts, bytes_down, bytes_up, uploads";
 
 // The names in a column list.
 std::vector<std::string> split_columns(const char *list);

@@ -80,6 +80,8 @@
 // A traced run: path-sets-begin (its entry stored under K2 and indexed, K1's
 // list not yet read), path-sets-rename (the new list written, its shard
 // made, not yet renamed into place).
+// The remote cache: remote-down-rename (a cooldown stamp written, not yet
+// renamed into place).
 // rm: rm-entry-removed (rm or a repair has removed an entry file, not yet its
 // index rows), rm-index-removed (after both). verify --repair: repair-entry
 // (before removing a broken entry), repair-blob-removed (after each damaged

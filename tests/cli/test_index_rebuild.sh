@@ -76,9 +76,9 @@ case_newer_schema_is_moved_aside() {
     capture s fl stats
     assert_eq 0 "$RC" "stats: $(cat s.err)"
     assert_eq 1 "$(fleche_lines s.err | wc -l)" "one line: $(cat s.err)"
-    assert_file_contains s.err "has schema version 99, newer than this fleche understands (3); moved it to"
+    assert_file_contains s.err "has schema version 99, newer than this fleche understands (4); moved it to"
     assert_eq 99 "$(sqlite3 "$FLECHE_DIR/$(aside_files)" 'PRAGMA user_version')" "the newer index is kept aside"
-    assert_eq 3 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "a new index of this version"
+    assert_eq 4 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "a new index of this version"
 }
 
 case_a_table_missing_is_damage() {
@@ -86,7 +86,7 @@ case_a_table_missing_is_damage() {
     sqlite3 "$FLECHE_DIR/index.sqlite" 'DROP TABLE tags' >/dev/null
     capture q fl query
     assert_eq 0 "$RC" "query: $(cat q.err)"
-    assert_file_contains q.err "lacks tables or columns of schema version 3"
+    assert_file_contains q.err "lacks tables or columns of schema version 4"
     capture q2 fl query --tag team=x
     assert_eq 0 "$RC"
     assert_eq "" "$(fleche_lines q2.err)" "the second command says nothing"

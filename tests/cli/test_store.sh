@@ -41,7 +41,7 @@ case_layout() {
         assert_eq FLCB "$(head -c 4 "$FLECHE_DIR/$b")" "blob $b header magic"
     done <<<"$blobs"
     assert_eq wal "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA journal_mode')" "index journal mode"
-    assert_eq 3 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "index user_version"
+    assert_eq 4 "$(sqlite3 "$FLECHE_DIR/index.sqlite" 'PRAGMA user_version')" "index user_version"
     # The 30 kB random (incompressible) output file must be stored as a blob.
     local total
     total=$(cd "$FLECHE_DIR" && cat $blobs | wc -c)
