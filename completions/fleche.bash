@@ -17,7 +17,7 @@ _fleche()
     local key_opts="-e --env -i --input -o --output --salt --key-cwd --trace --no-trace --base-dir --env-all --stdin --cache-failures --help"
     local run_opts="--refresh --no-store -v --verbose --tag --name --ttl --stale"
     local config_opts="--json"
-    local commands="run digest has gc verify explain query show rm stats config help"
+    local commands="run digest has gc verify explain query show rm stats config remote help"
 
     # The subcommand, and the position of "--" in COMP_WORDS (everything after it is the
     # wrapped command, completed like a command line of its own).
@@ -87,6 +87,10 @@ _fleche()
             esac
             return
             ;;
+        remote)
+            ((cword == 2)) && COMPREPLY=($(compgen -W "check --help" -- "$cur"))
+            return
+            ;;
         *) return ;;
     esac
 
@@ -113,6 +117,7 @@ _fleche()
     [[ $sub == run || $sub == explain || $sub == config ]] && opts+=" $run_opts"
     [[ $sub == config ]] && opts+=" $config_opts"
     [[ $sub == has ]] && opts+=" --ttl"
+    [[ $sub == run || $sub == explain || $sub == has ]] && opts+=" --no-remote"
     # Only options may come before "--", so offer them (and "--") for any word here.
     COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
 } &&

@@ -3,7 +3,7 @@
 
 # True while no subcommand has been typed yet.
 function __fleche_needs_command
-    not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config help
+    not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config remote help
 end
 
 # True when the subcommand is one of the arguments and no "--" has been typed after it.
@@ -48,8 +48,9 @@ complete -c fleche -n __fleche_needs_command -a show -d 'Print a stored entry'
 complete -c fleche -n __fleche_needs_command -a rm -d 'Remove stored entries'
 complete -c fleche -n __fleche_needs_command -a stats -d 'Print hits, misses, time saved and store size'
 complete -c fleche -n __fleche_needs_command -a config -d 'Print every effective setting and its source'
+complete -c fleche -n __fleche_needs_command -a remote -d 'Check the remote cache configuration end to end'
 complete -c fleche -n __fleche_needs_command -a help -d 'Show help'
-complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config' -a 'run digest has gc verify explain query show rm stats config'
+complete -c fleche -n '__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from run digest has gc verify explain query show rm stats config remote' -a 'run digest has gc verify explain query show rm stats config remote'
 
 # Key options: run, digest, has.
 set -l key '__fleche_before_dashdash run digest has explain config'
@@ -104,6 +105,9 @@ set -l stats '__fish_seen_subcommand_from stats'
 complete -c fleche -n $stats -l by -x -a name -d 'One line per entry name'
 complete -c fleche -n $stats -l json -d 'Print a JSON object'
 complete -c fleche -n $stats -l zero -d 'Reset the counters'
+complete -c fleche -n '__fish_seen_subcommand_from remote; and not __fish_seen_subcommand_from check' -x -a check -d 'Connect, authenticate, PUT and GET a small blob'
+complete -c fleche -n '__fish_seen_subcommand_from remote' -l help -d 'Show help for this command'
+complete -c fleche -n '__fleche_before_dashdash run explain has' -l no-remote -d 'Leave the remote cache alone'
 
 # gc and verify.
 set -l gc '__fish_seen_subcommand_from gc'

@@ -166,17 +166,19 @@ int stats(const StatsOptions &options) {
 
 Subcommand stats_command(const CommandWords &) {
     auto o = std::make_shared<StatsOptions>();
-    return {.name = "stats",
-            .description = "Print hits, misses, time saved and the store's size",
-            .options = {{.names = "--by",
-                         .help = "One line per entry name",
-                         .target = &o->by,
-                         .type_name = "name"},
-                        {.names = "--json", .help = "Print one JSON object", .target = &o->json},
-                        {.names = "--zero",
-                         .help = "Reset the counters (hits, misses, stored, errors, time saved, remote)",
-                         .target = &o->zero}},
-            .action = [o] { return stats(*o); }};
+    return {
+        .name = "stats",
+        .description = "Print hits, misses, time saved and the store's size",
+        .options = {{.names = "--by",
+                     .help = "One line per entry name",
+                     .target = &o->by,
+                     .type_name = "name"},
+                    {.names = "--json", .help = "Print one JSON object", .target = &o->json},
+                    {.names = "--zero",
+                     .help =
+                         "Reset the counters (hits, misses, stored, errors, time saved, remote)",
+                     .target = &o->zero}},
+        .action = [o] { return stats(*o); }};
 }
 
 } // namespace fleche::cli

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <fnmatch.h>
 #include <set>
-#include <tuple>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace fleche::config {
@@ -85,8 +85,9 @@ Config::Config() {
     settings_["run.env"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.trace_ignore"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.tool"] = {std::string("content"), "content", "default"};
-    for (const char *name : {"run.cache_failures", "run.trace", "run.env_all", "run.disable",
-                             "run.refresh", "run.readonly", "remote.read_only", "remote.compression"})
+    for (const char *name :
+         {"run.cache_failures", "run.trace", "run.env_all", "run.disable", "run.refresh",
+          "run.readonly", "remote.read_only"})
         settings_[name] = {false, "false", "default"};
     settings_["remote.headers"] = {std::vector<std::string>{}, "", "default"};
     for (auto [name, variable] : {std::pair{"remote.token_env", "FLECHE_REMOTE_TOKEN"},
@@ -196,9 +197,6 @@ int64_t Config::duration_ns(std::string_view name) const {
 }
 bool Config::remote_read_only() const {
     return flag("remote.read_only") || readonly();
-}
-bool Config::remote_compression() const {
-    return flag("remote.compression");
 }
 
 std::optional<std::string> Config::tags() const {

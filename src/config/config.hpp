@@ -66,7 +66,6 @@ class Config {
     std::vector<std::string> texts(std::string_view name) const;
     int64_t duration_ns(std::string_view name) const;
     bool remote_read_only() const; // FLECHE_READONLY implies it
-    bool remote_compression() const;
 
     std::vector<Rule> rules;        // closest file first, then in file order
     std::vector<std::string> files; // the files read, lowest precedence first

@@ -76,7 +76,6 @@ const KeyInfo settings_table[] = {
      "the variable that holds the key that signs and checks remote entries (HMAC-SHA256)"},
     {"remote.signing_key_file", Type::path, nullptr,
      "a file (mode 600) holding that key, when the variable is unset"},
-    {"remote.compression", Type::boolean, nullptr, "zstd on the wire where the server allows it"},
     {"remote.prefix", Type::text, nullptr, "the prefix of Redis keys"},
 };
 

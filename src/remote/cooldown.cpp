@@ -97,7 +97,8 @@ bool Cooldown::claim_probe(int64_t now_ns) noexcept {
             struct stat st {};
             if (errno != EEXIST || ::lstat(probe_path_.c_str(), &st) != 0)
                 return true; // no probe file can be made: ask anyway
-            int64_t age = now_ns - (int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
+            int64_t age =
+                now_ns - (int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
             if (age < stale_probe_ns)
                 return false; // another process is asking
             ::unlink(probe_path_.c_str());

@@ -149,11 +149,11 @@ class HttpTransport final : public Transport {
     RemoteSettings settings_;
     RemoteUrl url_;
     net::io_context ioc_;
-    std::optional<ssl::context> tls_context_; // made on the first https request
-    std::optional<beast::tcp_stream> tcp_;    // the connection, over http
+    std::optional<ssl::context> tls_context_;                 // made on the first https request
+    std::optional<beast::tcp_stream> tcp_;                    // the connection, over http
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls_; // or over https
-    beast::flat_buffer buffer_;               // bytes read beyond a response's header
-    std::unique_ptr<char[]> piece_;           // one piece of a body
+    beast::flat_buffer buffer_;     // bytes read beyond a response's header
+    std::unique_ptr<char[]> piece_; // one piece of a body
 };
 
 Reply HttpTransport::request(const Call &call) {
@@ -222,14 +222,16 @@ void HttpTransport::connect() {
 }
 
 void HttpTransport::connect_tls(std::chrono::steady_clock::time_point deadline) {
-    if (!http_is_ip(url_.host) && !SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()))
+    if (!http_is_ip(url_.host) &&
+        !SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()))
         http_fail(Status::failed, "TLS: cannot set the server name");
     tls_->set_verify_callback(ssl::host_name_verification(url_.host));
     lowest().expires_at(deadline);
     error_code ec =
         wait([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, handler); });
     if (ec == beast::error::timeout) {
-        std::string detail = "connect timeout after " + std::to_string(settings_.connect_timeout_ms);
+        std::string detail =
+            "connect timeout after " + std::to_string(settings_.connect_timeout_ms);
         http_fail(Status::unavailable, detail.append(" ms (TLS handshake)"));
     }
     if (ec) {
@@ -299,7 +301,8 @@ http::request<http::empty_body> HttpTransport::request_header(const Call &call) 
         req.set(http::field::authorization,
                 "Basic " + http_base64(settings_.user + ":" + settings_.password));
     else if (!url_.user.empty() || !url_.password.empty())
-        req.set(http::field::authorization, "Basic " + http_base64(url_.user + ":" + url_.password));
+        req.set(http::field::authorization,
+                "Basic " + http_base64(url_.user + ":" + url_.password));
     for (const auto &[field, value] : settings_.headers)
         req.set(field, value);
     if (call.verb == http::verb::put) {
@@ -354,8 +357,8 @@ std::optional<Reply> HttpTransport::write_body(Stream &stream, const Call &call)
         while (size > 0) {
             size_t n = std::min(size, http_piece_size);
             expire();
-            error_code ec =
-                wait([&](auto handler) { net::async_write(stream, net::buffer(data, n), handler); });
+            error_code ec = wait(
+                [&](auto handler) { net::async_write(stream, net::buffer(data, n), handler); });
             if (ec)
                 throw HttpWriteStopped{ec};
             data += n;
@@ -373,7 +376,8 @@ std::optional<Reply> HttpTransport::write_body(Stream &stream, const Call &call)
             fail_io(stopped.ec, true);
         }
         if (early.ok())
-            early = Reply{Status::failed, early.code, "the server answered before the upload ended", 0};
+            early =
+                Reply{Status::failed, early.code, "the server answered before the upload ended", 0};
         return early;
     }
     if (sent != call.size)

@@ -123,8 +123,8 @@ std::string RemoteCache::failed(const Reply &reply, const std::string &what) {
     }
     if (first)
         warn("remote cache " + describe() + " " +
-             (reply.status == Status::unauthorized ? "refused us" : "unavailable") + " (" +
-             detail + ")" + fix + "; skipping it for " + seconds_text(config_.cooldown_ns));
+             (reply.status == Status::unauthorized ? "refused us" : "unavailable") + " (" + detail +
+             ")" + fix + "; skipping it for " + seconds_text(config_.cooldown_ns));
     return what + ": " + detail;
 }
 
@@ -397,8 +397,8 @@ void RemoteCache::upload(const store::Entry &entry, const store::PathSetList *li
             return;
         if (!put_record(entry.key, store::encode_entry(entry), entry_path, &entry))
             return;
-        if (list && !put_record(list->key, store::encode_path_set_list(*list), path_sets_path,
-                                nullptr))
+        if (list &&
+            !put_record(list->key, store::encode_path_set_list(*list), path_sets_path, nullptr))
             return;
         ++counts_.uploads;
         if (verbose_)
@@ -439,9 +439,9 @@ std::optional<bool> RemoteCache::has(const std::string &key) noexcept {
 
 bool RemoteCache::check(const std::function<void(bool ok, const std::string &line)> &report) {
     report(true, "remote: " + describe() + (config_.read_only ? " (read only)" : ""));
-    report(true, std::string("signing: ") +
-                     (config_.signing_key ? "on (uploads are signed, unsigned entries ignored)"
-                                          : "off"));
+    report(true,
+           std::string("signing: ") +
+               (config_.signing_key ? "on (uploads are signed, unsigned entries ignored)" : "off"));
     static const std::string empty_sha256 =
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     std::string probe = "fleche remote check " + std::to_string(now_ns()) + "\n";
@@ -461,12 +461,12 @@ bool RemoteCache::check(const std::function<void(bool ok, const std::string &lin
     }
     reply = transport().put("cas/" + digest, probe.size(),
                             [&](const Sink &sink) { sink(probe.data(), probe.size()); });
-    report(reply.ok(), reply.ok() ? "write: ok (PUT of a " + std::to_string(probe.size()) +
-                                        "-byte blob)"
-                                  : "write: " + reply.detail +
-                                        (reply.status == Status::unauthorized
-                                             ? " (check the credentials, or set read_only)"
-                                             : ""));
+    report(reply.ok(), reply.ok()
+                           ? "write: ok (PUT of a " + std::to_string(probe.size()) + "-byte blob)"
+                           : "write: " + reply.detail +
+                                 (reply.status == Status::unauthorized
+                                      ? " (check the credentials, or set read_only)"
+                                      : ""));
     if (!reply.ok())
         return false;
     Collector body{{}, 1 << 20};

@@ -93,8 +93,7 @@ class RemoteCache {
     // A failed request: a cooldown when the server is down or refuses us,
     // with one warning per cooldown. Returns `reply`'s detail for -v.
     std::string failed(const Reply &reply, const std::string &what);
-    std::optional<std::string> get_small(const std::string &name, uint64_t limit,
-                                         std::string &why);
+    std::optional<std::string> get_small(const std::string &name, uint64_t limit, std::string &why);
     std::optional<std::string> get_record(const std::string &key, const char *reserved,
                                           std::string &why);
     bool fetch_blob(const std::string &digest, std::string &why);

@@ -8,7 +8,8 @@ namespace fleche::remote {
 
 namespace {
 
-std::string variable(const config::Environment &environment, const std::optional<std::string> &name) {
+std::string variable(const config::Environment &environment,
+                     const std::optional<std::string> &name) {
     if (!name || name->empty())
         return "";
     return environment(name->c_str()).value_or("");
@@ -57,7 +58,6 @@ std::optional<RemoteConfig> remote_config(const config::Config &config,
     settings.tls_key = config.text("remote.tls_key").value_or("");
     settings.connect_timeout_ms = config.duration_ns("remote.connect_timeout") / 1'000'000;
     settings.timeout_ms = config.duration_ns("remote.timeout") / 1'000'000;
-    settings.compress = config.remote_compression();
     settings.redis_prefix = config.text("remote.prefix").value_or("fleche:");
     remote.read_only = config.remote_read_only();
     remote.upload_timeout_ns = config.duration_ns("remote.upload_timeout");

@@ -51,7 +51,8 @@ RecordRead decode_remote_record(std::string_view record, const std::string &key,
     RecordRead read;
     try {
         if (!record.starts_with(record_magic)) {
-            read.refusal = "not a fleche record of version " + std::to_string(remote_record_version);
+            read.refusal =
+                "not a fleche record of version " + std::to_string(remote_record_version);
             return read;
         }
         record.remove_prefix(record_magic.size());
@@ -60,7 +61,8 @@ RecordRead decode_remote_record(std::string_view record, const std::string &key,
             read.refusal = "malformed (no signature line)";
             return read;
         }
-        std::string_view given = record.substr(signature_prefix.size(), end - signature_prefix.size());
+        std::string_view given =
+            record.substr(signature_prefix.size(), end - signature_prefix.size());
         std::string_view bytes = record.substr(end + 1);
         if (signing_key) {
             if (given == "-") {

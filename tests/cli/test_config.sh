@@ -75,7 +75,7 @@ case_bad_config_runs_nothing_and_writes_nothing() {
     printf 'root = true\n[rule]\nmatch = "x"\n' >fleche.toml
     capture r fl digest -- ./tool
     assert_eq 125 "$RC"
-    assert_file_has_line r.err "fleche: $PWD/fleche.toml:2:2: unknown key 'rule'; allowed at the top: root, [store], [run], [[rule]]"
+    assert_file_has_line r.err "fleche: $PWD/fleche.toml:2:2: unknown key 'rule'; allowed at the top: root, [store], [run], [remote], [[rule]]"
     assert_runs tool 0
     [[ ! -e "$FLECHE_DIR" ]] || fail "the store was created"
 }

@@ -40,7 +40,8 @@ Reply http_put(Transport &transport, const std::string &name, const std::string 
 }
 
 // GET into a string; `pieces` counts the sink's calls.
-Reply http_get(Transport &transport, const std::string &name, std::string &out, int *pieces = nullptr) {
+Reply http_get(Transport &transport, const std::string &name, std::string &out,
+               int *pieces = nullptr) {
     out.clear();
     return transport.get(name, [&](const char *data, size_t size) {
         out.append(data, size);
@@ -277,9 +278,8 @@ TEST_CASE("http transport: a failing sink or source fails that request only") {
     auto transport = make_http_transport(http_settings(nginx.url("/cache")));
     std::string bytes = random_bytes(1 << 20), got;
     CHECK(http_put(*transport, http_test_name, bytes).ok());
-    Reply reply = transport->get(http_test_name, [](const char *, size_t) {
-        throw std::runtime_error("disk full");
-    });
+    Reply reply = transport->get(
+        http_test_name, [](const char *, size_t) { throw std::runtime_error("disk full"); });
     CHECK(reply.status == Status::failed);
     CHECK(reply.detail == "disk full");
     reply = transport->put(http_test_name, 10, [](const Sink &sink) { sink("short", 5); });
@@ -299,7 +299,8 @@ TEST_CASE("http transport: https with the test CA, as a file or a hashed directo
         auto transport = make_http_transport(settings);
         auto start = std::chrono::steady_clock::now();
         CHECK(http_put(*transport, http_test_name, bytes).ok());
-        http_report("first https request (context, handshake, PUT of 200 kB)", http_ms_since(start));
+        http_report("first https request (context, handshake, PUT of 200 kB)",
+                    http_ms_since(start));
         CHECK(http_get(*transport, http_test_name, got).ok());
         CHECK(got == bytes);
     }

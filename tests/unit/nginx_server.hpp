@@ -93,7 +93,8 @@ inline std::string find_nginx() {
 
 // The processes whose parent is `pid`.
 inline std::set<pid_t> children_of(pid_t pid) {
-    std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+    std::string path =
+        "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
     std::istringstream in(read_file(path));
     std::set<pid_t> out;
     for (pid_t child; in >> child;)

@@ -86,8 +86,9 @@ TEST_CASE("remote URL: what is rejected, and why") {
 }
 
 TEST_CASE("remote URL: no message shows the password") {
-    for (std::string text : {"ftp://ci:s3cret@h/x", "http://ci:s3cret@h/x?q", "redis://ci:s3cret@h/z",
-                             "http://ci:s3cret@h:0/", "http://ci:s3cret@/x", "http://ci:s3cret @h/"}) {
+    for (std::string text :
+         {"ftp://ci:s3cret@h/x", "http://ci:s3cret@h/x?q", "redis://ci:s3cret@h/z",
+          "http://ci:s3cret@h:0/", "http://ci:s3cret@/x", "http://ci:s3cret @h/"}) {
         std::string message = remote_url_error(text);
         CAPTURE(text);
         CHECK(message.find("remote URL '") == 0);
