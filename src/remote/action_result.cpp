@@ -161,6 +161,20 @@ std::optional<ActionResult> decode_action_result(std::string_view bytes) noexcep
                     f == 1 && w == length ? void(result.worker = metadata.bytes_value())
                                           : metadata.skip(w);
                 in.ok = in.ok && metadata.ok;
+            } else if (field == 12 && wire == length) {
+                ProtoReader symlink{in.bytes_value()};
+                std::pair<std::string, std::string> link;
+                uint32_t f, w;
+                while (symlink.next(f, w)) {
+                    if (f == 1 && w == length)
+                        link.first = symlink.bytes_value();
+                    else if (f == 2 && w == length)
+                        link.second = symlink.bytes_value();
+                    else
+                        symlink.skip(w);
+                }
+                in.ok = in.ok && symlink.ok;
+                result.symlinks.push_back(std::move(link));
             } else {
                 in.skip(wire);
             }
