@@ -85,9 +85,8 @@ Config::Config() {
     settings_["run.env"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.trace_ignore"] = {std::vector<std::string>{}, "", "default"};
     settings_["run.tool"] = {std::string("content"), "content", "default"};
-    for (const char *name :
-         {"run.cache_failures", "run.trace", "run.env_all", "run.disable", "run.refresh",
-          "run.readonly", "remote.read_only"})
+    for (const char *name : {"run.cache_failures", "run.trace", "run.env_all", "run.disable",
+                             "run.refresh", "run.readonly", "remote.read_only"})
         settings_[name] = {false, "false", "default"};
     settings_["remote.headers"] = {std::vector<std::string>{}, "", "default"};
     for (auto [name, variable] : {std::pair{"remote.token_env", "FLECHE_REMOTE_TOKEN"},

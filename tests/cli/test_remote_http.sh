@@ -273,7 +273,36 @@ case_has_explain_stats_and_check() {
     assert_file_contains err "no remote cache is configured"
 }
 
+case_traced_runs_share_their_path_sets() {
+    remote_at cache
+    # Not a counted command: its counter is written outside the tree, which a
+    # trace refuses to store; -v says whether each run was a hit.
+    printf '#!/bin/sh\ncat in.txt; cat in.txt >copy.txt\n' >tr
+    chmod +x tr
+    printf 'first\n' >in.txt
+    fl run -v --trace -- ./tr >a.out 2>a.err
+    assert_file_contains a.err "fleche: uploaded "
+    rm copy.txt
+    on_b fl run -v --trace -- ./tr >b.out 2>b.err
+    assert_file_contains b.err "fleche: remote hit " "B matches A's path set"
+    assert_file_content b.out $'first\n'
+    assert_file_content copy.txt $'first\n'
+    # Another input on B: the fetched path set does not match, CMD runs.
+    printf 'second\n' >in.txt
+    on_b fl run -v --trace -- ./tr >b2.out 2>b2.err
+    assert_file_contains b2.err "fleche: miss "
+    assert_file_content b2.out $'second\n'
+    # A third machine sees both path sets and takes the one that matches.
+    FLECHE_DIR=$AUX/store-c fl run -v --trace -- ./tr >c.out 2>c.err
+    assert_file_contains c.err "fleche: remote hit " "C matches B's path set"
+    printf 'first\n' >in.txt
+    FLECHE_DIR=$AUX/store-c fl run -v --trace -- ./tr >c2.out 2>c2.err
+    assert_file_contains c2.err "fleche: remote hit " "and A's"
+    assert_file_content c2.out $'first\n'
+}
+
 run_case a_stores_b_replays case_a_stores_b_replays
+run_case traced case_traced_runs_share_their_path_sets
 run_case exit_code_and_failures case_exit_code_and_failures
 run_case server_down case_server_down_costs_one_timeout_then_a_cooldown
 run_case silent_server case_silent_server_is_cut_off_by_the_request_timeout

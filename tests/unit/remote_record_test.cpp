@@ -67,7 +67,7 @@ TEST_CASE("an ActionResult round-trips and protoc reads the REAPI field numbers"
     std::string text = protoc_decode_raw(bytes);
     CHECK(text.find("2 {\n  1: \".fleche/entry\"\n  2 {\n    1: \"" + std::string(64, 'e') +
                     "\"\n    2: 420\n  }\n}") != std::string::npos);
-    CHECK(text.find("4: 1\n") != std::string::npos); // is_executable of out/tool
+    CHECK(text.find("4: 1\n") != std::string::npos);   // is_executable of out/tool
     CHECK(text.find("\n4: 3\n") != std::string::npos); // exit_code
     CHECK(text.find("9 {\n  1: \"fleche/0.1.0\"\n}") != std::string::npos);
     CHECK(text.find("12 {\n  1: \"out/link\"\n  2: \"tool\"\n}") != std::string::npos);
@@ -136,7 +136,7 @@ TEST_CASE("the cooldown stamp: seen by every process of the store, per server, o
 
     Cooldown other("store", "http://a/cache"); // as another process sees it
     CHECK(other.active(now + 1) == "connect timeout after 250 ms");
-    CHECK_FALSE(other.begin(now + 2, 60'000'000'000, "again")); // not the first: no warning
+    CHECK_FALSE(other.begin(now + 2, 60'000'000'000, "again"));       // not the first: no warning
     CHECK_FALSE(Cooldown("store", "http://b/cache").active(now + 1)); // another server
 
     // Expired: one process probes, the others keep skipping until it is done.
