@@ -59,7 +59,13 @@ TEST_CASE("a detached process leads its own session, holds only /dev/null and is
     REQUIRE(wait_until([] { return std::filesystem::exists("pid"); }));
     pid_t pid = std::stoi(read_text("pid"));
     std::string proc = "/proc/" + std::to_string(pid);
-    REQUIRE(wait_until([&] { return read_text(proc + "/comm") == "sleep\n"; }));
+    // Not only its name: the kernel names the new program before it closes
+    // the old one's close-on-exec descriptors. Sleeping (clock_nanosleep, 230
+    // on x86-64), sleep has finished its exec.
+    REQUIRE(wait_until([&] {
+        return read_text(proc + "/comm") == "sleep\n" &&
+               read_text(proc + "/syscall").starts_with("230 ");
+    }));
     std::string stat = read_text(proc + "/stat");
     std::vector<std::string> fds, targets;
     for (const auto &fd : std::filesystem::directory_iterator(proc + "/fd")) {
@@ -77,6 +83,10 @@ TEST_CASE("a detached process leads its own session, holds only /dev/null and is
     CHECK(session != ::getsid(0));
     CHECK(ppid != ::getpid());
     std::sort(fds.begin(), fds.end());
+    std::string held;
+    for (size_t i = 0; i < fds.size(); ++i)
+        held += fds[i] + " -> " + targets[i] + "; ";
+    INFO("the detached process holds " << held);
     CHECK(fds == std::vector<std::string>{"0", "1", "2"});
     CHECK(targets == std::vector<std::string>(3, "/dev/null"));
 }
