@@ -2,8 +2,9 @@
 # The remote cache in Redis, against a real redis-server started by each case
 # on 127.0.0.1: the same bytes as over HTTP under <prefix>ac:<key> and
 # <prefix>cas:<sha256>. Two stores stand for two machines.
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-source "$(dirname "${BASH_SOURCE[0]}")/lib_redis.sh"
+TESTS_CLI=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$TESTS_CLI/lib.sh"
+source "$TESTS_CLI/lib_redis.sh"
 
 on_b() {
     FLECHE_DIR=$AUX/store-b "$@"
