@@ -5,6 +5,7 @@
 #
 #   bench/run.sh            all rows (about 5 minutes; needs ~4 GiB of free disk)
 #   bench/run.sh 1 2        only these rows (3a, 3b, 3c: parts of row 3;
+#                           10a, 10b: parts of row 10, the remote cache;
 #                           9a, 9b, 9c: parts of row 9, --trace)
 #
 # Prints a Markdown table: row, what is compared, figure, goal, met.
@@ -260,4 +261,37 @@ if wanted 9 || wanted 9c; then
     read -r a b < <(means r9c.json)
     r=$(calc "$a / $b")
     row 9c "traced hit with a 345-path path set (300 files) / untraced hit without inputs" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 2" "$(check "$r <= 2")"
+fi
+
+# Row 10: the remote cache, against a real nginx on loopback (tests/cli/lib_nginx.sh).
+if wanted 10 || wanted 10a || wanted 10b; then
+    command -v nginx >/dev/null || { echo "bench: row 10 needs nginx (scripts/setup.sh installs it)" >&2; exit 1; }
+    source "$root/tests/cli/lib_nginx.sh"
+    nginx_start "$WORK/nginx"
+    printf '#!/bin/sh\necho remote; mkdir -p out; echo data >out/f\n' >gen10
+    chmod +x gen10
+fi
+if wanted 10 || wanted 10a; then
+    log "10a: a hit fetched from nginx into an empty store against a local hit"
+    export FLECHE_REMOTE=http://127.0.0.1:$NGINX_PORT/cache/bench
+    "$F" run -o out -- ./gen10 >/dev/null # stored and uploaded
+    "$F" run -o out -- ./gen10 >/dev/null
+    hf r10a.json --warmup 3 --runs 60 --prepare "rm -rf $WORK/store-empty" \
+        "FLECHE_DIR=$WORK/store-empty $F run -o out -- ./gen10 >/dev/null" \
+        "$F run -o out -- ./gen10 >/dev/null"
+    unset FLECHE_REMOTE
+    read -r a b < <(means r10a.json)
+    r=$(calc "$a / $b")
+    row 10a "hit fetched from a remote cache (nginx, loopback) into an empty store / local hit" "$(printf '%.2f' "$r") ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= 3" "$(check "$r <= 3")"
+fi
+if wanted 10 || wanted 10b; then
+    log "10b: a miss while the remote is in its cooldown against a miss without a remote"
+    closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    FLECHE_REMOTE=http://127.0.0.1:$closed/cache "$F" run --refresh -- true 2>/dev/null # starts the cooldown
+    hf r10b.json -N --warmup 10 --runs 200 \
+        "env FLECHE_REMOTE=http://127.0.0.1:$closed/cache $F run --refresh -- true" \
+        "env $F run --refresh -- true"
+    read -r a b < <(means r10b.json)
+    d=$(calc "($a - $b) * 1000")
+    row 10b "miss within the remote's cooldown / miss without a remote (\`--refresh -- true\`)" "$(printf '%+.2f' "$d") ms ($(calc "round($a*1000,2)") ms / $(calc "round($b*1000,2)") ms)" "<= +1 ms" "$(check "$d <= 1")"
 fi
