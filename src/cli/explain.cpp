@@ -64,8 +64,8 @@ void print_closest(store::Index &index, const PreparedKey &key, const std::strin
 
 // What the remote cache says of a local miss: true when run would fetch and
 // replay an entry from it.
-bool remote_has(const RunOptions &options, store::Store &store, const PreparedKey &key) {
-    remote::RemoteCache remote(*options.remote, store, false);
+bool remote_has(remote::RemoteConfig settings, store::Store &store, const PreparedKey &key) {
+    remote::RemoteCache remote(std::move(settings), store, false);
     std::optional<bool> there = remote.has(key.key);
     std::string server = remote.describe();
     if (!there) {
@@ -86,7 +86,7 @@ bool remote_has(const RunOptions &options, store::Store &store, const PreparedKe
     return *there;
 }
 
-int explain(RunOptions &options) {
+int explain(RunOptions &options, const config::Config &config) {
     resolve_labels(options);
     if (auto why = uncached_reason(options.invocation)) {
         std::printf("miss: %s; run would run CMD uncached, without looking up or storing\n",
@@ -146,9 +146,10 @@ int explain(RunOptions &options) {
         lookup.miss_reason = obstacle;
     }
     std::printf("miss %s: %s\n%s", short_key.c_str(), lookup.miss_reason.c_str(), tried.c_str());
-    if (options.remote && (lookup.miss_reason == nothing_stored || key.record.trace))
-        if (remote_has(options, store, key))
-            return 0;
+    if (lookup.miss_reason == nothing_stored || key.record.trace)
+        if (auto settings = engine::configured_remote(options, config))
+            if (remote_has(std::move(*settings), store, key))
+                return 0;
     if (lookup.miss_reason == nothing_stored)
         print_closest(index, key, name);
     return 1;
@@ -168,8 +169,9 @@ Subcommand explain_command(const CommandWords &command) {
                        options->invocation.argv = command;
                        // The rules and [run] settings that run would apply, or
                        // the key is another one.
-                       configure(*options, config::load());
-                       return explain(*options);
+                       config::Config config = config::load();
+                       configure(*options, config);
+                       return explain(*options, config);
                    }};
     add_key_options(sub.options, *options);
     add_run_options(sub.options, *options);

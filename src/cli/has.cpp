@@ -58,9 +58,12 @@ int has(RunOptions &options, const config::Config &config) {
     } else {
         lookup = find_entry(storage, key, options.cache_failures);
     }
-    if (!lookup.entry && lookup.damage.empty() && !key.record.trace && options.remote) {
+    if (!lookup.entry && lookup.damage.empty() && !key.record.trace) {
         // run would fetch it (of a traced key, only fetching the path sets would tell)
-        remote::RemoteCache remote(*options.remote, store, false);
+        auto settings = engine::configured_remote(options, config);
+        if (!settings)
+            return 1;
+        remote::RemoteCache remote(std::move(*settings), store, false);
         return remote.has(key.key).value_or(false) ? 0 : 1;
     }
     if (!lookup.entry || freshness(*lookup.entry, options, now_ns()) == Freshness::expired)

@@ -191,12 +191,17 @@ void configure(RunOptions &options, const config::Config &config) {
     if (!first.tool)
         inv.tool_identity = config.tool();
     apply_scalars(options, config, first);
-    if (!options.no_remote) {
-        try {
-            options.remote = remote::remote_config(config, config::process_variable);
-        } catch (const Error &e) {
-            warn(std::string(e.what()) + "; running without the remote cache");
-        }
+}
+
+std::optional<remote::RemoteConfig> configured_remote(const RunOptions &options,
+                                                      const config::Config &config) {
+    if (options.no_remote)
+        return std::nullopt;
+    try {
+        return remote::remote_config(config, config::process_variable);
+    } catch (const Error &e) {
+        warn(std::string(e.what()) + "; running without the remote cache");
+        return std::nullopt;
     }
 }
 

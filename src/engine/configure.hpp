@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "engine/run_options.hpp"
+#include "remote/remote_config.hpp"
 #include "store/limits.hpp"
 #include "store/store.hpp"
 
@@ -14,6 +15,13 @@ namespace fleche::engine {
 // Call after the flags are parsed and invocation.argv is set. A rule's
 // require_env that is unset turns the store off for this run, with a warning.
 void configure(RunOptions &options, const config::Config &config);
+
+// [remote] as configured, unless --no-remote: resolved only where a local
+// miss needs it (it reads variables, perhaps a key file), never on a hit. A
+// configuration that cannot be used is warned about, and the run goes on
+// without the remote.
+std::optional<remote::RemoteConfig> configured_remote(const RunOptions &options,
+                                                      const config::Config &config);
 
 // The store that the configuration names, opened for writing, or read-only
 // with FLECHE_READONLY (then nullptr when there is none: a miss, not an

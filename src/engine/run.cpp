@@ -213,7 +213,7 @@ bool run_beside_other_waiters(const store::KeyLock &lock, const RunOptions &opti
 // when the store fails.
 std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
                                   const RunOptions &options, std::optional<store::KeyLock> &lock,
-                                  StoreHasher &hashing,
+                                  StoreHasher &hashing, const config::Config &config,
                                   std::optional<remote::RemoteCache> &remote) {
     Lookups seen;
     if (!options.refresh)
@@ -235,8 +235,8 @@ std::optional<int> replay_or_lock(store::Store *&store, const PreparedKey &key,
     if (!options.refresh)
         if (auto status = try_hit(*store, key, options, seen, hashing))
             return status;
-    if (options.remote) {
-        remote.emplace(*options.remote, *store, options.verbose);
+    if (auto settings = configured_remote(options, config)) {
+        remote.emplace(std::move(*settings), *store, options.verbose);
         if (!options.refresh && !(lock->waited() && lock->last_run_finished()))
             if (auto status = try_remote(*store, key, options, seen, hashing, *remote))
                 return status;
@@ -292,7 +292,7 @@ int run(RunOptions &options, const config::Config &config, const std::string &re
     std::optional<remote::RemoteCache> remote;
     if (store) {
         try {
-            if (auto status = replay_or_lock(store, key, options, lock, hashing, remote)) {
+            if (auto status = replay_or_lock(store, key, options, lock, hashing, config, remote)) {
                 if (remote)
                     remote->count(key.key);
                 return *status;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "key/invocation.hpp"
-#include "remote/remote_config.hpp"
 #include "store/limits.hpp"
 
 #include <cstdint>
@@ -28,7 +27,6 @@ struct RunOptions {
     store::Limits limits;            // when a storing run starts gc
     bool readonly = false;           // FLECHE_READONLY: replay hits, never write the store
     bool no_remote = false;          // --no-remote: this invocation leaves the remote cache alone
-    std::optional<remote::RemoteConfig> remote; // [remote], unless --no-remote
 };
 
 } // namespace fleche::engine
