@@ -81,32 +81,38 @@ struct ProtoReader {
     }
 };
 
+// Calls `visit(in, field, wire)` for each field of a message, which reads the
+// value or skips it; false when the message is damaged.
+template <class Visit> bool for_each_field(std::string_view message, Visit visit) {
+    ProtoReader in{message};
+    uint32_t field, wire;
+    while (in.next(field, wire))
+        visit(in, field, wire);
+    return in.ok;
+}
+
 std::optional<ActionFile> read_output_file(std::string_view bytes) {
     ActionFile file;
-    ProtoReader in{bytes};
-    uint32_t field, wire;
-    while (in.next(field, wire)) {
-        if (field == 1 && wire == length) {
+    bool ok = for_each_field(bytes, [&](ProtoReader &in, uint32_t field, uint32_t wire) {
+        if (field == 1 && wire == length)
             file.path = in.bytes_value();
-        } else if (field == 2 && wire == length) {
-            ProtoReader digest{in.bytes_value()};
-            uint32_t f, w;
-            while (digest.next(f, w)) {
-                if (f == 1 && w == length)
-                    file.sha256 = digest.bytes_value();
-                else if (f == 2 && w == varint)
-                    file.size = digest.varint_value();
-                else
-                    digest.skip(w);
-            }
-            in.ok = in.ok && digest.ok;
-        } else if (field == 4 && wire == varint) {
+        else if (field == 2 && wire == length)
+            in.ok = for_each_field(in.bytes_value(),
+                                   [&](ProtoReader &d, uint32_t f, uint32_t w) {
+                                       if (f == 1 && w == length)
+                                           file.sha256 = d.bytes_value();
+                                       else if (f == 2 && w == varint)
+                                           file.size = d.varint_value();
+                                       else
+                                           d.skip(w);
+                                   }) &&
+                    in.ok;
+        else if (field == 4 && wire == varint)
             file.executable = in.varint_value() != 0;
-        } else {
+        else
             in.skip(wire);
-        }
-    }
-    if (!in.ok)
+    });
+    if (!ok)
         return std::nullopt;
     return file;
 }
@@ -144,42 +150,41 @@ std::string encode_action_result(const ActionResult &result) {
 std::optional<ActionResult> decode_action_result(std::string_view bytes) noexcept {
     try {
         ActionResult result;
-        ProtoReader in{bytes};
-        uint32_t field, wire;
-        while (in.next(field, wire)) {
+        bool files_ok = true;
+        bool ok = for_each_field(bytes, [&](ProtoReader &in, uint32_t field, uint32_t wire) {
             if (field == 2 && wire == length) {
                 auto file = read_output_file(in.bytes_value());
-                if (!file)
-                    return std::nullopt;
-                result.files.push_back(std::move(*file));
+                files_ok = files_ok && file;
+                if (file)
+                    result.files.push_back(std::move(*file));
             } else if (field == 4 && wire == varint) {
                 result.exit_code = int32_t(in.varint_value());
             } else if (field == 9 && wire == length) {
-                ProtoReader metadata{in.bytes_value()};
-                uint32_t f, w;
-                while (metadata.next(f, w))
-                    f == 1 && w == length ? void(result.worker = metadata.bytes_value())
-                                          : metadata.skip(w);
-                in.ok = in.ok && metadata.ok;
+                in.ok = for_each_field(in.bytes_value(),
+                                       [&](ProtoReader &m, uint32_t f, uint32_t w) {
+                                           f == 1 && w == length
+                                               ? void(result.worker = m.bytes_value())
+                                               : m.skip(w);
+                                       }) &&
+                        in.ok;
             } else if (field == 12 && wire == length) {
-                ProtoReader symlink{in.bytes_value()};
                 std::pair<std::string, std::string> link;
-                uint32_t f, w;
-                while (symlink.next(f, w)) {
-                    if (f == 1 && w == length)
-                        link.first = symlink.bytes_value();
-                    else if (f == 2 && w == length)
-                        link.second = symlink.bytes_value();
-                    else
-                        symlink.skip(w);
-                }
-                in.ok = in.ok && symlink.ok;
+                in.ok = for_each_field(in.bytes_value(),
+                                       [&](ProtoReader &l, uint32_t f, uint32_t w) {
+                                           if (f == 1 && w == length)
+                                               link.first = l.bytes_value();
+                                           else if (f == 2 && w == length)
+                                               link.second = l.bytes_value();
+                                           else
+                                               l.skip(w);
+                                       }) &&
+                        in.ok;
                 result.symlinks.push_back(std::move(link));
             } else {
                 in.skip(wire);
             }
-        }
-        if (!in.ok)
+        });
+        if (!ok || !files_ok)
             return std::nullopt;
         return result;
     } catch (const std::exception &) {

@@ -29,9 +29,6 @@ constexpr uint64_t record_limit = 256ull << 20;
 // Blobs this small are sent without asking first whether the server has them.
 constexpr uint64_t ask_before_sending = 64 * 1024;
 
-constexpr const char *entry_path = reserved_entry_path;
-constexpr const char *path_sets_path = reserved_path_sets_path;
-
 std::string seconds_text(int64_t ns) {
     return std::to_string((ns + 999'999'999) / 1'000'000'000) + "s";
 }
@@ -213,7 +210,7 @@ bool RemoteCache::fetch_entry(const std::string &key, const Acceptance &accept,
         }
         int64_t started = now_ns();
         int64_t before = counts_.bytes_down;
-        auto bytes = get_record(key, entry_path, why);
+        auto bytes = get_record(key, reserved_entry_path, why);
         if (!bytes) {
             ++counts_.misses;
             return false;
@@ -264,7 +261,7 @@ bool RemoteCache::fetch_path_sets(const std::string &k1, std::string &why) noexc
             why = "the remote is skipped after a failure";
             return false;
         }
-        auto bytes = get_record(k1, path_sets_path, why);
+        auto bytes = get_record(k1, reserved_path_sets_path, why);
         if (!bytes) {
             ++counts_.misses;
             return false;
@@ -368,12 +365,11 @@ bool RemoteCache::put_bytes(const std::string &name, const std::string &bytes) {
 
 // The record blob, then ac/<key> naming it (and, for an entry, its blobs).
 bool RemoteCache::put_record(const std::string &key, const std::string &record_bytes,
-                             const std::string &reserved_path, const store::Entry *entry) {
+                             const store::Entry *entry) {
     std::string record = encode_remote_record(record_bytes, key, config_.signing_key);
     std::string digest = sha256_hex(record);
     if (!put_bytes("cas/" + digest, record))
         return false;
-    (void)reserved_path; // the builders name it
     ActionResult result = entry ? action_result_for(*entry, digest, record.size())
                                 : action_result_for_path_sets(digest, record.size());
     return put_bytes("ac/" + key, encode_action_result(result));
@@ -395,10 +391,9 @@ void RemoteCache::upload(const store::Entry &entry, const store::PathSetList *li
         if (sent.insert(entry.log_blob).second &&
             !put_blob(entry.log_blob, entry.log_size, entry.log_size > ask_before_sending))
             return;
-        if (!put_record(entry.key, store::encode_entry(entry), entry_path, &entry))
+        if (!put_record(entry.key, store::encode_entry(entry), &entry))
             return;
-        if (list &&
-            !put_record(list->key, store::encode_path_set_list(*list), path_sets_path, nullptr))
+        if (list && !put_record(list->key, store::encode_path_set_list(*list), nullptr))
             return;
         ++counts_.uploads;
         if (verbose_)

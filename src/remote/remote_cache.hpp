@@ -99,8 +99,9 @@ class RemoteCache {
     bool fetch_blob(const std::string &digest, std::string &why);
     bool put_blob(const std::string &digest, uint64_t size, bool check_first);
     bool put_bytes(const std::string &name, const std::string &bytes);
+    // `entry`: the entry whose record this is; nullptr for a path-set list.
     bool put_record(const std::string &key, const std::string &record_bytes,
-                    const std::string &reserved_path, const store::Entry *entry);
+                    const store::Entry *entry);
     bool before_deadline();
 
     RemoteConfig config_;
