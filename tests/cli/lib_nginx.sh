@@ -14,7 +14,7 @@
 #   /auth/    anonymous GET and HEAD; PUT with basic auth alice:s3cret
 #   /bearer/  everything needs "Authorization: Bearer test-token"
 # A missing nginx fails the script (scripts/setup.sh installs it).
-# nginx_stop: stops it now.
+# nginx_stop: stops it now. nginx_settle: waits until the log holds every answered request.
 
 nginx_start() {
     local dir=$1
@@ -77,4 +77,21 @@ nginx_stop() {
         sleep 0.01
     done
     kill -KILL "$pid" 2>/dev/null || true
+}
+
+# nginx_settle: returns once every request answered so far is in the access
+# log (nginx writes a line after its answer): a marker request goes to the one
+# worker, and its line comes after theirs.
+nginx_settle() {
+    local marker=/settle-$RANDOM$RANDOM i
+    exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT"
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$marker" >&3
+    cat <&3 >/dev/null
+    exec 3<&-
+    for ((i = 0; i < 1000; i++)); do
+        grep -qF " $marker " "$NGINX_ACCESS_LOG" && return 0
+        sleep 0.01
+    done
+    echo "nginx never logged $marker" >&2
+    return 1
 }

@@ -16,6 +16,7 @@ remote_at() {
 
 # requests: the access log lines of this case's requests ("METHOD /uri STATUS").
 requests() {
+    nginx_settle
     grep -F "/$CASE_ID/" "$NGINX_ACCESS_LOG" | awk '{print $1, $2, $3}' || true
 }
 
